@@ -1,0 +1,1 @@
+//! Public loan calculators: schedule and APR.

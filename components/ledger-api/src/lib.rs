@@ -1,0 +1,1 @@
+//! HTTP API over the ledger for operations staff.

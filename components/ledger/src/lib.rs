@@ -1,0 +1,1 @@
+//! The ledger component: exports lending:ledger over wasi:keyvalue.

@@ -1,0 +1,1 @@
+//! Platform endpoints: OpenAPI document, health, problem-details 404.

@@ -1,0 +1,1 @@
+//! Pure double-entry ledger rules: validation, balancing, hash chain, book head.

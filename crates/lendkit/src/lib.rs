@@ -1,0 +1,1 @@
+//! Shared HTTP plumbing for Lendwork components: problem details, auth, idempotency, safe logging.

@@ -1,0 +1,1 @@
+//! Test component that misbehaves on purpose: endless loops, memory bombs, traps.

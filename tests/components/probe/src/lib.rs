@@ -1,0 +1,1 @@
+//! Test component that exercises host capabilities.

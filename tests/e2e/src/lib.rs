@@ -1,0 +1,1 @@
+//! End-to-end tests: built components on the lendwork host.
