@@ -1,1 +1,6 @@
-//! Exact lending math.
+//! Exact lending math: money, rates, day counts, schedules, APR, accrual, allocation and
+//! delinquency. Pure functions only: no I/O, no clock, no floating point in money math.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod money;
