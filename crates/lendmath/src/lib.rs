@@ -3,4 +3,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod daycount;
+pub mod frequency;
 pub mod money;
+pub mod rate;
+pub mod rounding;
