@@ -1,5 +1,6 @@
 //! Property tests of the ledger rules: books stay balanced, verify finds every tamper,
 //! and refusals name the offending field.
+#![cfg(not(target_family = "wasm"))]
 
 use std::collections::BTreeMap;
 
