@@ -8,3 +8,4 @@ pub mod frequency;
 pub mod money;
 pub mod rate;
 pub mod rounding;
+pub mod tila;
