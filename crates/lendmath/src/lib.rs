@@ -8,4 +8,5 @@ pub mod frequency;
 pub mod money;
 pub mod rate;
 pub mod rounding;
+pub mod schedule;
 pub mod tila;

@@ -224,9 +224,9 @@ pub enum AprError {
     /// The amount financed is not positive.
     #[error("the amount financed must be greater than zero")]
     AmountFinancedNotPositive,
-    /// A payment amount is not positive.
-    #[error("payment {index} must be greater than zero")]
-    PaymentNotPositive {
+    /// A payment amount is negative.
+    #[error("payment {index} must not be negative")]
+    PaymentNegative {
         /// Zero-based position in the stream.
         index: usize,
     },
@@ -334,8 +334,8 @@ pub fn annual_percentage_rate(
     let mut total = Money::zero(amount_financed.currency());
     let mut previous = advance_date;
     for (index, payment) in payments.iter().enumerate() {
-        if !payment.amount.is_positive() {
-            return Err(AprError::PaymentNotPositive { index });
+        if payment.amount.is_negative() {
+            return Err(AprError::PaymentNegative { index });
         }
         if payment.date < advance_date {
             return Err(AprError::PaymentBeforeAdvance { index });
@@ -352,7 +352,8 @@ pub fn annual_percentage_rate(
     let end_of_month = payments.iter().all(|p| is_last_day_of_month(p.date));
     let divisor = Decimal::from(unit_period.fraction_divisor_days());
     let mut flows = Vec::with_capacity(payments.len());
-    for payment in payments {
+    // A zero payment (an interest-only installment at zero rate) adds nothing.
+    for payment in payments.iter().filter(|p| p.amount.is_positive()) {
         let (full, odd) = unit_period
             .count_back(advance_date, payment.date, end_of_month)
             .ok_or(AprError::RateOutOfRange)?;

@@ -3,7 +3,7 @@
 //! published annual percentage rate; the published figures are given to two decimals.
 
 // Amounts in minor units are written dollars_cents (5_000_00 is $5,000.00) on purpose.
-#![allow(clippy::inconsistent_digit_grouping)]
+#![allow(clippy::inconsistent_digit_grouping, clippy::mistyped_literal_suffixes)]
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -219,10 +219,10 @@ fn rejects_streams_that_cannot_have_an_apr() {
         annual_percentage_rate(usd(100_00), advance, &backwards, unit),
         Err(AprError::PaymentsOutOfOrder { index: 1 })
     );
-    let zero = stream(1, 0, |_| date(2024, 2, 1));
+    let negative = stream(1, -1, |_| date(2024, 2, 1));
     assert_eq!(
-        annual_percentage_rate(usd(100_00), advance, &zero, unit),
-        Err(AprError::PaymentNotPositive { index: 0 })
+        annual_percentage_rate(usd(100_00), advance, &negative, unit),
+        Err(AprError::PaymentNegative { index: 0 })
     );
     // $1 advanced, $1,000,000 repaid a month later: far beyond any lawful rate.
     let usury = stream(1, 1_000_000_00, |_| date(2024, 2, 1));
