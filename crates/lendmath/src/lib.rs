@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod accrual;
 pub mod calc;
 pub mod daycount;
 pub mod frequency;
