@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accrual;
+pub mod allocation;
 pub mod calc;
 pub mod daycount;
 pub mod frequency;
