@@ -1,6 +1,6 @@
 //! The calculator contract: JSON request and response types and pure functions behind the
 //! schedule and APR calculators. The CLI and HTTP wrappers only move bytes: they call
-//! `parse_*_request`, then [`schedule`] or [`apr`], and map a [`CalcError`] to an RFC 9457
+//! `parse_*_request`, then [`schedule()`] or [`apr()`], and map a [`CalcError`] to an RFC 9457
 //! problem (HTTP 422, or a non-zero CLI exit) listing its [`FieldError`]s.
 //!
 //! Decimals travel as JSON strings ("8.5", "125.40") so no client float rounds them.
@@ -36,7 +36,7 @@ pub const FIELD_ERRORS_MAX: usize = 50;
 /// One problem with one request field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
-    /// Where: a field name or path such as "principal" or "payments[2].date"; empty for
+    /// Where: a field name or path such as `principal` or `payments[2].date`; empty for
     /// the request as a whole.
     pub field: String,
     /// What is wrong, safe to show the client.
