@@ -30,6 +30,9 @@
 //!     handler: post_transfer,
 //! }];
 //!
+//! // Guest only: a native cdylib cannot link the `wasi:http/...#handle` export name, and
+//! // natively the crate is built as an rlib for tests.
+//! #[cfg(target_arch = "wasm32")]
 //! #[spin_sdk::http_component]
 //! fn handle(req: Request) -> Response {
 //!     lendkit::serve("payments", ROUTES, &req)
