@@ -15,15 +15,17 @@
 //! responses are stored; for server errors and retryable conflicts the pending marker is
 //! deleted so that the client can retry with the same key.
 //!
-//! # Concurrency: the race window
+//! # Concurrency
 //!
-//! Spin's key-value API has no compare-and-swap, so [`begin`] is get-then-set: two
-//! requests with the same new key arriving within the few microseconds between the `get`
-//! and the `set` of the pending marker can both run. Handlers that move money must therefore
-//! also be idempotent underneath (the ledger rejects a second entry with the same id and
-//! different content, and accepts the same one as a replay), which makes this layer an
-//! optimisation for the common retry case, not the only guard. Closing the window needs
-//! `wasi:keyvalue/atomics` CAS on the marker; the [`KeyValue`] trait is where that goes.
+//! The pending marker is claimed with [`KeyValue::compare_and_swap`] ("write only if the
+//! key still holds what I read"), so of two concurrent first requests exactly one runs and
+//! the other gets the retryable 409 — **when the store is a [`WasiKv`]**, which uses
+//! `wasi:keyvalue/atomics` CAS. Spin's own key-value API (`spin_sdk::key_value::Store`)
+//! has no compare-and-swap: its implementation is get-then-set, and two requests with the
+//! same new key arriving within the microseconds between the two calls can both run.
+//! Either way, handlers that move money should also be idempotent underneath (the ledger
+//! replays an entry id posted with the same content and rejects it with other content),
+//! so this layer is never the only guard.
 //!
 //! A pending marker older than [`PENDING_EXPIRY_MS`] (its request must have died: the host
 //! stops invocations long before) is taken over by the next request with the key.
@@ -50,6 +52,11 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 /// Age after which a pending marker is considered abandoned, in milliseconds. Far longer
 /// than any invocation may run, so a live request is never overtaken.
 pub const PENDING_EXPIRY_MS: u64 = 60_000;
+
+/// Times [`begin`] re-reads a key after losing the claim race before answering 409.
+/// Losing means another request just claimed the key, so a second read settles it; the
+/// spare attempt covers a marker deleted in between.
+pub const MAX_CLAIM_ATTEMPTS: usize = 3;
 
 /// Largest response body stored for replay, in bytes; larger responses are not stored
 /// (the marker is removed) rather than bloating the store.
@@ -92,8 +99,8 @@ pub fn storage_key(component: &str, method: &str, path: &str, key: &str) -> Stri
     format!("idem/{component}/{}", hex::encode(hasher.finalize()))
 }
 
-/// The few key-value operations idempotency needs; implemented for Spin's store and for
-/// [`MemoryKv`] (tests).
+/// The few key-value operations idempotency needs; implemented for [`WasiKv`]
+/// (atomic), Spin's `key_value::Store` (not atomic) and [`MemoryKv`] (tests).
 pub trait KeyValue {
     /// The value at `key`.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem>;
@@ -101,6 +108,21 @@ pub trait KeyValue {
     fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem>;
     /// Remove `key` (absent is fine).
     fn delete(&self, key: &str) -> Result<(), Problem>;
+    /// Store `new` at `key` only if the key still holds `expected` (`None`: absent);
+    /// `Ok(false)` if it does not. The default implementation is get-then-set and
+    /// **not atomic**; stores that can do better override it.
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, Problem> {
+        if self.get(key)?.as_deref() != expected {
+            return Ok(false);
+        }
+        self.set(key, new)?;
+        Ok(true)
+    }
 }
 
 fn store_unavailable(_: spin_sdk::key_value::Error) -> Problem {
@@ -119,8 +141,65 @@ impl KeyValue for spin_sdk::key_value::Store {
     }
 }
 
+/// A `wasi:keyvalue` bucket: [`KeyValue::compare_and_swap`] is atomic (it uses
+/// `wasi:keyvalue/atomics` CAS), which closes the idempotency race. Open it with the same
+/// label as the component's `key_value_stores` entry.
+pub struct WasiKv {
+    bucket: wasi_kv::store::Bucket,
+}
+
+// spin-sdk 5.2 (pinned) generates the `wasi:keyvalue@0.2.0-draft2` bindings it ships.
+use spin_sdk::wit::wasi::keyvalue as wasi_kv;
+
+fn wasi_unavailable(_: wasi_kv::store::Error) -> Problem {
+    Problem::unavailable("the key-value store is unavailable")
+}
+
+impl WasiKv {
+    /// Open the bucket with `label`; a retryable 503 problem on failure.
+    pub fn open(label: &str) -> Result<Self, Problem> {
+        let bucket = wasi_kv::store::open(label).map_err(wasi_unavailable)?;
+        Ok(Self { bucket })
+    }
+}
+
+impl std::fmt::Debug for WasiKv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WasiKv")
+    }
+}
+
+impl KeyValue for WasiKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
+        self.bucket.get(key).map_err(wasi_unavailable)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
+        self.bucket.set(key, value).map_err(wasi_unavailable)
+    }
+    fn delete(&self, key: &str) -> Result<(), Problem> {
+        self.bucket.delete(key).map_err(wasi_unavailable)
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, Problem> {
+        let cas = wasi_kv::atomics::Cas::new(&self.bucket, key).map_err(wasi_unavailable)?;
+        if cas.current().map_err(wasi_unavailable)?.as_deref() != expected {
+            return Ok(false);
+        }
+        match wasi_kv::atomics::swap(cas, new) {
+            Ok(()) => Ok(true),
+            Err(wasi_kv::atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(wasi_kv::atomics::CasError::StoreError(error)) => Err(wasi_unavailable(error)),
+        }
+    }
+}
+
 /// Open the Spin key-value store with `label` (declared in the component's
-/// `key_value_stores`); a retryable 503 problem if it cannot be opened.
+/// `key_value_stores`); a retryable 503 problem if it cannot be opened. Its
+/// compare-and-swap is not atomic: for idempotency prefer [`WasiKv::open`].
 pub fn open_store(label: &str) -> Result<spin_sdk::key_value::Store, Problem> {
     spin_sdk::key_value::Store::open(label).map_err(store_unavailable)
 }
@@ -237,60 +316,68 @@ fn begin_at<S: KeyValue + ?Sized>(
     let key = validate_key(key)?;
     let storage_key = storage_key(component, method, path, key);
     let request_sha256 = hex::encode(request_sha256);
-    let existing = match store.get(&storage_key)? {
-        None => None,
-        Some(bytes) => Some(
-            serde_json::from_slice::<Record>(&bytes)
-                .map_err(|_| Problem::internal("a stored idempotency record is unreadable"))?,
-        ),
-    };
-    match existing {
-        Some(Record::Done {
-            request_sha256: stored,
-            status,
-            content_type,
-            body_base64,
-        }) => {
-            if stored != request_sha256 {
-                return Err(reused());
+    for _ in 0..MAX_CLAIM_ATTEMPTS {
+        let raw = store.get(&storage_key)?;
+        let existing = match &raw {
+            None => None,
+            Some(bytes) => Some(
+                serde_json::from_slice::<Record>(bytes)
+                    .map_err(|_| Problem::internal("a stored idempotency record is unreadable"))?,
+            ),
+        };
+        match existing {
+            Some(Record::Done {
+                request_sha256: stored,
+                status,
+                content_type,
+                body_base64,
+            }) => {
+                if stored != request_sha256 {
+                    return Err(reused());
+                }
+                let body = base64::engine::general_purpose::STANDARD
+                    .decode(body_base64)
+                    .map_err(|_| Problem::internal("a stored idempotency record is unreadable"))?;
+                let mut builder = Response::builder();
+                builder.status(status).header(REPLAYED_HEADER, "true");
+                if let Some(content_type) = content_type {
+                    builder.header("content-type", content_type);
+                }
+                return Ok(Begin::Replay(builder.body(body).build()));
             }
-            let body = base64::engine::general_purpose::STANDARD
-                .decode(body_base64)
-                .map_err(|_| Problem::internal("a stored idempotency record is unreadable"))?;
-            let mut builder = Response::builder();
-            builder.status(status).header(REPLAYED_HEADER, "true");
-            if let Some(content_type) = content_type {
-                builder.header("content-type", content_type);
+            Some(Record::Pending {
+                request_sha256: stored,
+                started_ms,
+            }) if now_ms.saturating_sub(started_ms) < PENDING_EXPIRY_MS => {
+                if stored != request_sha256 {
+                    return Err(reused());
+                }
+                return Err(in_flight());
             }
-            Ok(Begin::Replay(builder.body(body).build()))
-        }
-        Some(Record::Pending {
-            request_sha256: stored,
-            started_ms,
-        }) if now_ms.saturating_sub(started_ms) < PENDING_EXPIRY_MS => {
-            if stored != request_sha256 {
-                return Err(reused());
+            // New key, or an abandoned attempt: claim it, unless someone else just did.
+            _ => {
+                let marker = encode(&Record::Pending {
+                    request_sha256: request_sha256.clone(),
+                    started_ms: now_ms,
+                });
+                if store.compare_and_swap(&storage_key, raw.as_deref(), &marker)? {
+                    return Ok(Begin::Proceed(Pending {
+                        storage_key,
+                        request_sha256,
+                    }));
+                }
+                // Lost the race: look again (normally finds the winner's marker).
             }
-            Err(
-                Problem::conflict("a request with this Idempotency-Key is still being processed")
-                    .with_type("idempotency-key-in-flight")
-                    .retryable(true)
-                    .with_header("retry-after", "1"),
-            )
-        }
-        // New key, or an abandoned attempt: claim it.
-        _ => {
-            let marker = Record::Pending {
-                request_sha256: request_sha256.clone(),
-                started_ms: now_ms,
-            };
-            store.set(&storage_key, &encode(&marker))?;
-            Ok(Begin::Proceed(Pending {
-                storage_key,
-                request_sha256,
-            }))
         }
     }
+    Err(in_flight())
+}
+
+fn in_flight() -> Problem {
+    Problem::conflict("a request with this Idempotency-Key is still being processed")
+        .with_type("idempotency-key-in-flight")
+        .retryable(true)
+        .with_header("retry-after", "1")
 }
 
 fn encode(record: &Record) -> Vec<u8> {
@@ -344,7 +431,7 @@ impl Pending {
 /// # use lendkit::{Ctx, Problem};
 /// # use spin_sdk::http::Response;
 /// fn post_entry(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-///     let store = lendkit::idempotency::open_store("default")?;
+///     let store = lendkit::idempotency::WasiKv::open("default")?;
 ///     lendkit::idempotency::run(&store, ctx, ctx.idempotency_key()?, || {
 ///         // ... validate, post, build the 201 ...
 ///         lendkit::json::respond(201, &serde_json::json!({"posted": true}))
@@ -525,6 +612,60 @@ mod tests {
             400
         );
         assert!(store.is_empty());
+    }
+
+    /// A store where another request claims every key just before our CAS.
+    struct Racing {
+        inner: MemoryKv,
+    }
+
+    impl KeyValue for Racing {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), Problem> {
+            self.inner.delete(key)
+        }
+        fn compare_and_swap(
+            &self,
+            key: &str,
+            expected: Option<&[u8]>,
+            new: &[u8],
+        ) -> Result<bool, Problem> {
+            let rival = encode(&Record::Pending {
+                request_sha256: hex::encode(HASH_A),
+                started_ms: 0,
+            });
+            self.inner.set(key, &rival)?;
+            self.inner.compare_and_swap(key, expected, new)
+        }
+    }
+
+    #[test]
+    fn losing_the_claim_race_is_409_or_422() {
+        let store = Racing {
+            inner: MemoryKv::new(),
+        };
+        let p = begin_at(&store, "c", "POST", "/p", "k", &HASH_A, 1).unwrap_err();
+        assert_eq!(p.status, 409, "same body: the winner is in flight");
+        let store = Racing {
+            inner: MemoryKv::new(),
+        };
+        let p = begin_at(&store, "c", "POST", "/p", "k", &HASH_B, 1).unwrap_err();
+        assert_eq!(p.status, 422, "different body: key reused");
+    }
+
+    #[test]
+    fn default_compare_and_swap() {
+        let store = MemoryKv::new();
+        assert!(store.compare_and_swap("k", None, b"1").unwrap());
+        assert!(!store.compare_and_swap("k", None, b"2").unwrap());
+        assert!(!store.compare_and_swap("k", Some(b"0"), b"2").unwrap());
+        assert!(store.compare_and_swap("k", Some(b"1"), b"2").unwrap());
+        assert_eq!(store.get("k").unwrap().as_deref(), Some(&b"2"[..]));
     }
 
     #[test]
