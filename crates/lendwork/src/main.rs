@@ -1,1 +1,168 @@
-fn main() {}
+//! The `lendwork` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use lendwork::app::{App, HostOptions};
+use lendwork::manifest::Manifest;
+use lendwork::runtime_config::RuntimeConfig;
+
+/// Lendwork: loan origination and servicing on WebAssembly components.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the application in spin.toml, as `spin up` does.
+    Up(UpArgs),
+    /// Runs one trigger now.
+    Trigger {
+        #[command(subcommand)]
+        trigger: TriggerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TriggerCommand {
+    /// Runs a scheduled component's handle-cron-event once, now.
+    Cron {
+        /// The component id (a `[[trigger.cron]]` component).
+        component: String,
+        #[command(flatten)]
+        app: AppArgs,
+    },
+}
+
+#[derive(Args)]
+struct AppArgs {
+    /// The application manifest.
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    from: PathBuf,
+    /// Runtime configuration (key-value store backends), in Spin's format.
+    #[arg(long)]
+    runtime_config_file: Option<PathBuf>,
+    /// Where default stores keep their files (default: `.spin` beside the manifest).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Sets an application variable, overriding SPIN_VARIABLE_<NAME> and defaults.
+    #[arg(long = "variable", value_name = "NAME=VALUE")]
+    variables: Vec<String>,
+    /// Largest linear memory of one instance, in MiB.
+    #[arg(long, default_value_t = 64)]
+    memory_limit_mib: usize,
+    /// Time limit of one HTTP invocation, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    deadline_ms: u64,
+}
+
+#[derive(Args)]
+struct UpArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+impl AppArgs {
+    async fn load(&self) -> Result<Arc<App>> {
+        let manifest = Manifest::load(&self.from)?;
+        let runtime_config = match &self.runtime_config_file {
+            Some(path) => RuntimeConfig::load(path)?,
+            None => RuntimeConfig::default(),
+        };
+        let state_dir = self
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| manifest.base_dir.join(".spin"));
+        let overrides = parse_variables(&self.variables)?;
+        let options = HostOptions {
+            memory_bytes_max: self.memory_limit_mib << 20,
+            http_deadline: std::time::Duration::from_millis(self.deadline_ms),
+            ..HostOptions::default()
+        };
+        App::load(&manifest, &runtime_config, &state_dir, options, |name| {
+            overrides
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var(name).ok())
+        })
+        .await
+    }
+}
+
+/// `--variable api_keys=...` becomes the pair (`SPIN_VARIABLE_API_KEYS`, `...`).
+fn parse_variables(pairs: &[String]) -> Result<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let Some((name, value)) = pair.split_once('=') else {
+                bail!("--variable expects NAME=VALUE");
+            };
+            Ok((format!("SPIN_VARIABLE_{}", name.trim().to_ascii_uppercase()), value.to_string()))
+        })
+        .collect()
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LENDWORK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn up(args: UpArgs) -> Result<()> {
+    let app = args.app.load().await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(app = %app.name, %address, "serving");
+    // Tests and scripts wait for this line on stdout.
+    println!("Serving http://{address}");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let schedules = tokio::spawn(lendwork::server::run_schedules(app.clone(), {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    }));
+    lendwork::server::serve(app, listener, lendwork::server::shutdown_signal()).await?;
+    let _ = stop.send(true);
+    let _ = schedules.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Up(args) => up(args).await,
+            Command::Trigger {
+                trigger: TriggerCommand::Cron { component, app },
+            } => {
+                let app = app.load().await?;
+                app.run_cron(&component).await?;
+                println!("cron component `{component}` ran once");
+                Ok(())
+            }
+        }
+    })
+}
+

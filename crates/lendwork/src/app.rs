@@ -1,0 +1,538 @@
+//! A loaded application: every component compiled (and composed with its dependencies)
+//! once at start, pre-instantiated, and invoked per request or per schedule in a fresh,
+//! limited store from the pooling allocator.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Body;
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpView};
+
+use crate::capabilities::{self, KvCtx};
+use crate::manifest::{ComponentDecl, Manifest};
+use crate::outbound::{BoxFuture, InternalDispatch, OutboundHooks, OutboundPolicy};
+use crate::problem;
+use crate::routes::{RouteMatch, RoutePattern, Router};
+use crate::runtime_config::{RuntimeConfig, open_stores};
+use crate::state::{InstanceState, InvocationLimits};
+use crate::variables;
+
+mod cron_bindings {
+    #![allow(missing_docs)]
+    wasmtime::component::bindgen!({
+        path: "../../wit/deps/spin-cron",
+        world: "spin-cron",
+        exports: { default: async },
+    });
+}
+use cron_bindings::{SpinCronPre, fermyon::spin_cron::cron_types::Metadata};
+
+/// How often the epoch advances; the granularity of every deadline.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Limits applied to every invocation.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// Largest size of any one linear memory of an instance, in bytes.
+    pub memory_bytes_max: usize,
+    /// Wall-clock budget of one HTTP invocation.
+    pub http_deadline: Duration,
+    /// Wall-clock budget of one scheduled invocation (accrual runs are longer).
+    pub cron_deadline: Duration,
+    /// Instances that may run at once; further requests wait for a slot.
+    pub max_concurrent_instances: u32,
+    /// How long a request waits for a free slot before a 503.
+    pub queue_timeout: Duration,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions {
+            // A component serving one request needs a few MiB; 64 MiB leaves room for
+            // report pages while stopping a memory bomb long before it hurts the host.
+            memory_bytes_max: 64 << 20,
+            http_deadline: Duration::from_secs(10),
+            cron_deadline: Duration::from_secs(300),
+            max_concurrent_instances: 256,
+            queue_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// One component, ready to instantiate.
+struct LoadedComponent {
+    proxy: Option<ProxyPre<InstanceState>>,
+    cron: Option<SpinCronPre<InstanceState>>,
+    kv: KvCtx,
+    outbound: OutboundPolicy,
+}
+
+/// A running application.
+pub struct App {
+    /// The application's name from the manifest.
+    pub name: String,
+    engine: Engine,
+    components: BTreeMap<String, LoadedComponent>,
+    router: Router<String>,
+    /// Cron schedules (expression, component id).
+    pub cron_triggers: Vec<(crate::cron::Schedule, String)>,
+    options: HostOptions,
+    slots: Semaphore,
+    this: Weak<App>,
+}
+
+/// Why an invocation failed, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum InvocationError {
+    /// The component ran past its deadline and was stopped.
+    #[error("component `{0}` exceeded its deadline of {1:?} and was stopped")]
+    Deadline(String, Duration),
+    /// The component tried to use more memory than allowed.
+    #[error("component `{0}` exceeded its memory limit and was stopped")]
+    Memory(String),
+    /// The component trapped (panicked or executed an invalid operation).
+    #[error("component `{0}` failed: {1}")]
+    Trapped(String, String),
+    /// All instance slots stayed busy.
+    #[error("the host is at capacity")]
+    Overloaded,
+    /// No component of that id exists or it lacks the needed export.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+fn engine(options: &HostOptions) -> Result<Engine> {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(options.max_concurrent_instances)
+        // A composed component (HTTP handler + ledger) holds a dozen core instances.
+        .max_core_instances_per_component(64)
+        .total_core_instances(options.max_concurrent_instances * 16)
+        .max_memories_per_component(8)
+        .total_memories(options.max_concurrent_instances * 4)
+        .max_tables_per_component(16)
+        .total_tables(options.max_concurrent_instances * 8)
+        .total_stacks(options.max_concurrent_instances)
+        .max_memory_size(options.memory_bytes_max)
+        // Keep freed slots warm so the next request reuses their pages.
+        .max_unused_warm_slots(options.max_concurrent_instances / 2);
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn linker(engine: &Engine) -> Result<Linker<InstanceState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    capabilities::add_to_linker(&mut linker, InstanceState::kv_view)?;
+    Ok(linker)
+}
+
+impl App {
+    /// Compiles, composes and pre-instantiates every component of `manifest`, opens its
+    /// stores and resolves its variables. `env` looks up environment variables.
+    pub async fn load(
+        manifest: &Manifest,
+        runtime_config: &RuntimeConfig,
+        state_dir: &Path,
+        options: HostOptions,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Arc<App>> {
+        let engine = engine(&options)?;
+        let linker = linker(&engine)?;
+        let variables = variables::resolve(manifest, env)?;
+        let uses = manifest.components.values().flat_map(|c| {
+            c.key_value_stores
+                .iter()
+                .map(move |label| (c.id.as_str(), label.as_str()))
+        });
+        let stores = open_stores(runtime_config, state_dir, uses).await?;
+
+        let mut components = BTreeMap::new();
+        for (id, decl) in &manifest.components {
+            let started = Instant::now();
+            let pre = compile(&engine, &linker, decl)
+                .with_context(|| format!("component `{id}`"))?;
+            let proxy = ProxyPre::new(pre.clone()).ok();
+            let cron = SpinCronPre::new(pre).ok();
+            tracing::info!(component = %id, ms = started.elapsed().as_millis() as u64, http = proxy.is_some(), cron = cron.is_some(), "component ready");
+            let component = LoadedComponent {
+                proxy,
+                cron,
+                kv: KvCtx::new(
+                    stores.clone(),
+                    &decl.key_value_stores,
+                    variables.get(id).cloned().unwrap_or_default(),
+                ),
+                outbound: OutboundPolicy::new(&decl.allowed_outbound_hosts)?,
+            };
+            components.insert(id.clone(), component);
+        }
+        for trigger in &manifest.http_triggers {
+            if components[&trigger.component].proxy.is_none() {
+                bail!(
+                    "route `{}`: component `{}` does not export wasi:http/incoming-handler",
+                    trigger.route,
+                    trigger.component
+                );
+            }
+        }
+        let mut cron_triggers = Vec::new();
+        for trigger in &manifest.cron_triggers {
+            if components[&trigger.component].cron.is_none() {
+                bail!(
+                    "cron `{}`: component `{}` does not export fermyon:spin-cron's handle-cron-event",
+                    trigger.cron_expression,
+                    trigger.component
+                );
+            }
+            cron_triggers.push((crate::cron::Schedule::parse(&trigger.cron_expression)?, trigger.component.clone()));
+        }
+        let router = Router::new(
+            manifest
+                .http_triggers
+                .iter()
+                .map(|t| (t.route.clone(), t.component.clone()))
+                .collect(),
+        );
+        start_epoch_ticker(&engine);
+        Ok(Arc::new_cyclic(|this| App {
+            name: manifest.name.clone(),
+            engine,
+            components,
+            router,
+            cron_triggers,
+            slots: Semaphore::new(options.max_concurrent_instances as usize),
+            options,
+            this: this.clone(),
+        }))
+    }
+
+    /// Handles one request from the listener.
+    pub async fn handle_http<B>(
+        &self,
+        request: hyper::Request<B>,
+        client: SocketAddr,
+    ) -> hyper::Response<HyperOutgoingBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let path = request.uri().path().to_string();
+        let Some((pattern, component, matched)) = self.router.route(&path) else {
+            return problem::response(404, "Not Found", "no route matches this path");
+        };
+        let component = component.clone();
+        let request = with_spin_headers(request, pattern, &matched, client);
+        match self.invoke_http(&component, request, 0).await {
+            Ok(response) => response,
+            Err(e) => {
+                tracing::warn!(component = %component, error = %e, "invocation failed");
+                invocation_problem(&e)
+            }
+        }
+    }
+
+    /// Runs `component`'s HTTP handler on `request` in a fresh instance.
+    pub async fn invoke_http<B>(
+        &self,
+        component_id: &str,
+        request: hyper::Request<B>,
+        depth: u32,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, InvocationError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let component = self.component(component_id)?;
+        let proxy = component.proxy.clone().ok_or_else(|| {
+            InvocationError::NotFound(format!("component `{component_id}` has no HTTP handler"))
+        })?;
+        let _slot = self.slot().await?;
+        let mut store = self.store(component, depth, self.options.http_deadline);
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(|e| trapped(component_id, e))?;
+        let outparam = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(|e| trapped(component_id, e))?;
+        let id = component_id.to_string();
+        let deadline = self.options.http_deadline;
+        let task = tokio::spawn(async move {
+            let result = async {
+                let proxy = proxy.instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, incoming, outparam)
+                    .await
+            }
+            .await;
+            result.map_err(|e| classify(&id, e, store.data().limits.exceeded, deadline))
+        });
+        // Wall-clock guard for time spent in host calls, where epochs cannot interrupt.
+        let wait = deadline + EPOCH_TICK * 10;
+        match tokio::time::timeout(wait, receiver).await {
+            Ok(Ok(Ok(response))) => Ok(response),
+            Ok(Ok(Err(code))) => Err(InvocationError::Trapped(
+                component_id.to_string(),
+                format!("response error: {code:?}"),
+            )),
+            Ok(Err(_)) => match task.await {
+                Ok(Ok(())) => Err(InvocationError::Trapped(
+                    component_id.to_string(),
+                    "handler returned without sending a response".into(),
+                )),
+                Ok(Err(e)) => Err(e),
+                Err(join) => Err(InvocationError::Trapped(component_id.to_string(), join.to_string())),
+            },
+            Err(_) => {
+                task.abort();
+                Err(InvocationError::Deadline(component_id.to_string(), deadline))
+            }
+        }
+    }
+
+    /// Runs `component`'s scheduled handler once, as its cron trigger would.
+    pub async fn run_cron(&self, component_id: &str) -> Result<(), InvocationError> {
+        let component = self.component(component_id)?;
+        let cron = component.cron.clone().ok_or_else(|| {
+            InvocationError::NotFound(format!(
+                "component `{component_id}` does not export handle-cron-event"
+            ))
+        })?;
+        let _slot = self.slot().await?;
+        let deadline = self.options.cron_deadline;
+        let mut store = self.store(component, 0, deadline);
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let id = component_id.to_string();
+        let run = async {
+            let instance = cron.instantiate_async(&mut store).await?;
+            instance
+                .call_handle_cron_event(&mut store, Metadata { timestamp })
+                .await
+        };
+        let outcome = tokio::time::timeout(deadline + EPOCH_TICK * 10, run).await;
+        match outcome {
+            Err(_) => Err(InvocationError::Deadline(id, deadline)),
+            Ok(Err(e)) => Err(classify(&id, e, store.data().limits.exceeded, deadline)),
+            Ok(Ok(Err(cron_bindings::fermyon::spin_cron::cron_types::Error::Other(reason)))) => {
+                Err(InvocationError::Trapped(id, format!("handler reported: {reason}")))
+            }
+            Ok(Ok(Ok(()))) => Ok(()),
+        }
+    }
+
+    /// Ids of every component.
+    pub fn component_ids(&self) -> impl Iterator<Item = &str> {
+        self.components.keys().map(String::as_str)
+    }
+
+    fn component(&self, id: &str) -> Result<&LoadedComponent, InvocationError> {
+        self.components
+            .get(id)
+            .ok_or_else(|| InvocationError::NotFound(format!("no component `{id}`")))
+    }
+
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, InvocationError> {
+        match tokio::time::timeout(self.options.queue_timeout, self.slots.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(InvocationError::Overloaded),
+        }
+    }
+
+    fn store(&self, component: &LoadedComponent, depth: u32, deadline: Duration) -> Store<InstanceState> {
+        let dispatch: Arc<dyn InternalDispatch> = Arc::new(Chain(self.this.clone()));
+        let state = InstanceState {
+            wasi: WasiCtx::builder().inherit_stdout().inherit_stderr().build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            kv: component.kv.clone(),
+            hooks: OutboundHooks {
+                policy: component.outbound.clone(),
+                dispatch,
+                depth,
+            },
+            limits: InvocationLimits {
+                memory_bytes_max: self.options.memory_bytes_max,
+                exceeded: false,
+            },
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        let ticks = (deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+}
+
+fn compile(
+    engine: &Engine,
+    linker: &Linker<InstanceState>,
+    decl: &ComponentDecl,
+) -> Result<InstancePre<InstanceState>> {
+    let bytes = std::fs::read(&decl.source).with_context(|| {
+        format!(
+            "cannot read `source` {} (build the components first: `cargo xtask build`)",
+            decl.source.display()
+        )
+    })?;
+    let bytes = crate::compose::compose(decl, bytes)?;
+    let component = Component::new(engine, &bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    linker
+        .instantiate_pre(&component)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .context("an import cannot be satisfied by this host")
+}
+
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}
+
+fn trapped(component: &str, e: impl std::fmt::Display) -> InvocationError {
+    InvocationError::Trapped(component.to_string(), e.to_string())
+}
+
+fn classify(component: &str, error: wasmtime::Error, memory_exceeded: bool, deadline: Duration) -> InvocationError {
+    if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        return InvocationError::Deadline(component.to_string(), deadline);
+    }
+    if memory_exceeded {
+        return InvocationError::Memory(component.to_string());
+    }
+    InvocationError::Trapped(component.to_string(), format!("{error:#}"))
+}
+
+fn invocation_problem(error: &InvocationError) -> hyper::Response<HyperOutgoingBody> {
+    match error {
+        InvocationError::Deadline(..) => problem::response(503, "Deadline Exceeded", "the request took longer than its time limit and was stopped; it may be retried"),
+        InvocationError::Overloaded => problem::response(503, "Service Unavailable", "the host is at capacity; retry shortly"),
+        InvocationError::Memory(_) => problem::response(500, "Memory Limit Exceeded", "the request needed more memory than allowed and was stopped"),
+        InvocationError::Trapped(..) => problem::response(500, "Internal Server Error", "the component failed while handling the request"),
+        InvocationError::NotFound(_) => problem::response(404, "Not Found", "no component handles this path"),
+    }
+}
+
+/// Sets the headers Spin gives a component about how its request was routed.
+fn with_spin_headers<B>(
+    mut request: hyper::Request<B>,
+    pattern: &RoutePattern,
+    matched: &RouteMatch,
+    client: SocketAddr,
+) -> hyper::Request<B> {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let full_url = format!("http://{host}{path_and_query}");
+    // A request may carry only an origin-form URI; give the guest an absolute one.
+    if let Ok(uri) = full_url.parse::<http::Uri>() {
+        *request.uri_mut() = uri;
+    }
+    let route = pattern.to_string();
+    let headers = request.headers_mut();
+    let mut set = |name: &str, value: &str| {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    };
+    set("spin-full-url", &full_url);
+    set("spin-path-info", &matched.path_info);
+    set("spin-matched-route", &route);
+    set("spin-raw-component-route", &route);
+    set("spin-component-route", &pattern.prefix());
+    set("spin-base-path", "/");
+    set("spin-client-addr", &client.to_string());
+    for (name, value) in &matched.params {
+        set(&format!("spin-path-match-{name}"), value);
+    }
+    request
+}
+
+/// Service chaining back into the same application.
+struct Chain(Weak<App>);
+
+impl InternalDispatch for Chain {
+    fn dispatch(
+        &self,
+        component_id: String,
+        request: http::Request<WasiBody>,
+        depth: u32,
+    ) -> BoxFuture<Result<http::Response<WasiBody>, wasmtime_wasi_http::Error>> {
+        let app = self.0.clone();
+        Box::pin(async move {
+            let Some(app) = app.upgrade() else {
+                return Err(wasmtime_wasi_http::Error::DestinationUnavailable);
+            };
+            if !app.components.contains_key(&component_id) {
+                return Err(wasmtime_wasi_http::Error::DestinationNotFound);
+            }
+            match app.invoke_http(&component_id, request, depth).await {
+                Ok(response) => Ok(response),
+                Err(e) => {
+                    tracing::warn!(component = %component_id, error = %e, "chained invocation failed");
+                    let response = invocation_problem(&e);
+                    Ok(response)
+                }
+            }
+        })
+    }
+}
+
+/// Turns a guest response body into bytes (tests and the CLI use it).
+pub async fn collect_body(body: HyperOutgoingBody) -> Result<Bytes> {
+    Ok(body
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_bytes())
+}
+
+/// A request body from bytes, for in-process invocations.
+pub fn full_body(bytes: impl Into<Bytes>) -> WasiBody {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+}
