@@ -49,6 +49,7 @@ pub(crate) fn is_hash_hex(text: &str) -> bool {
 
 /// An entry as stored in a book's chain (`ledger/book/{book}/entry/{sequence}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StoredEntry {
     /// 1-based position in the book.
     pub sequence: u64,

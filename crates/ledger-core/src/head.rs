@@ -10,6 +10,7 @@ use crate::error::LedgerError;
 
 /// Running totals of one account in one currency, in integer minor units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountTotal {
     /// Chart-of-accounts code.
     pub account: String,
@@ -27,6 +28,7 @@ pub struct AccountTotal {
 /// point of atomicity: sequence, hash, totals and the newest entry change together or not
 /// at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BookHead {
     /// The book this head belongs to.
     pub book: String,

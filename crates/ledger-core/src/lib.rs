@@ -77,8 +77,10 @@ pub const LINES_MIN: usize = 2;
 /// while keeping one entry, and the head that carries it as `pending`, a few kilobytes.
 pub const LINES_MAX: usize = 64;
 
-/// Longest chart-of-accounts code, in characters: `loan-principal-past-due-90` is 26.
-pub const ACCOUNT_MAX_CHARS: usize = 64;
+/// Longest chart-of-accounts code, in characters: `loan-principal-past-due-90` is 26, but
+/// hierarchical codes (`assets:loans:consumer:principal:past-due-90`) grow; 128 matches
+/// the OpenAPI document.
+pub const ACCOUNT_MAX_CHARS: usize = 128;
 
 /// Most distinct (account, currency) pairs one book may hold. The head carries a running
 /// total for each and is rewritten on every post, so this bounds the cost of a post; a
