@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Runs the application in spin.toml, as `spin up` does.
     Up(UpArgs),
+    /// Loan calculators: schedules and APRs from JSON, as the HTTP calculators answer.
+    Calc(lendwork::calc_cli::CalcArgs),
     /// Runs one trigger now.
     Trigger {
         #[command(subcommand)]
@@ -147,6 +149,11 @@ async fn up(args: UpArgs) -> Result<()> {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Command::Calc(args) = &cli.command {
+        // Calculators are pure: no runtime, no logging set-up, and the exit code says
+        // whether the request was valid.
+        std::process::exit(lendwork::calc_cli::run(args));
+    }
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -154,6 +161,7 @@ fn main() -> Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Up(args) => up(args).await,
+            Command::Calc(_) => unreachable!("handled before the runtime starts"),
             Command::Trigger {
                 trigger: TriggerCommand::Cron { component, app },
             } => {
