@@ -167,8 +167,8 @@ impl App {
         let mut components = BTreeMap::new();
         for (id, decl) in &manifest.components {
             let started = Instant::now();
-            let pre = compile(&engine, &linker, decl)
-                .with_context(|| format!("component `{id}`"))?;
+            let pre =
+                compile(&engine, &linker, decl).with_context(|| format!("component `{id}`"))?;
             let proxy = ProxyPre::new(pre.clone()).ok();
             let cron = SpinCronPre::new(pre).ok();
             tracing::info!(component = %id, ms = started.elapsed().as_millis() as u64, http = proxy.is_some(), cron = cron.is_some(), "component ready");
@@ -202,7 +202,10 @@ impl App {
                     trigger.component
                 );
             }
-            cron_triggers.push((crate::cron::Schedule::parse(&trigger.cron_expression)?, trigger.component.clone()));
+            cron_triggers.push((
+                crate::cron::Schedule::parse(&trigger.cron_expression)?,
+                trigger.component.clone(),
+            ));
         }
         let router = Router::new(
             manifest
@@ -304,11 +307,17 @@ impl App {
                     "handler returned without sending a response".into(),
                 )),
                 Ok(Err(e)) => Err(e),
-                Err(join) => Err(InvocationError::Trapped(component_id.to_string(), join.to_string())),
+                Err(join) => Err(InvocationError::Trapped(
+                    component_id.to_string(),
+                    join.to_string(),
+                )),
             },
             Err(_) => {
                 task.abort();
-                Err(InvocationError::Deadline(component_id.to_string(), deadline))
+                Err(InvocationError::Deadline(
+                    component_id.to_string(),
+                    deadline,
+                ))
             }
         }
     }
@@ -340,7 +349,10 @@ impl App {
             Err(_) => Err(InvocationError::Deadline(id, deadline)),
             Ok(Err(e)) => Err(classify(&id, e, store.data().limits.exceeded, deadline)),
             Ok(Ok(Err(cron_bindings::fermyon::spin_cron::cron_types::Error::Other(reason)))) => {
-                Err(InvocationError::Trapped(id, format!("handler reported: {reason}")))
+                Err(InvocationError::Trapped(
+                    id,
+                    format!("handler reported: {reason}"),
+                ))
             }
             Ok(Ok(Ok(()))) => Ok(()),
         }
@@ -364,7 +376,12 @@ impl App {
         }
     }
 
-    fn store(&self, component: &LoadedComponent, depth: u32, deadline: Duration) -> Store<InstanceState> {
+    fn store(
+        &self,
+        component: &LoadedComponent,
+        depth: u32,
+        deadline: Duration,
+    ) -> Store<InstanceState> {
         let dispatch: Arc<dyn InternalDispatch> = Arc::new(Chain(self.this.clone()));
         let state = InstanceState {
             wasi: WasiCtx::builder().inherit_stdout().inherit_stderr().build(),
@@ -427,7 +444,12 @@ fn trapped(component: &str, e: impl std::fmt::Display) -> InvocationError {
     InvocationError::Trapped(component.to_string(), e.to_string())
 }
 
-fn classify(component: &str, error: wasmtime::Error, memory_exceeded: bool, deadline: Duration) -> InvocationError {
+fn classify(
+    component: &str,
+    error: wasmtime::Error,
+    memory_exceeded: bool,
+    deadline: Duration,
+) -> InvocationError {
     if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
         return InvocationError::Deadline(component.to_string(), deadline);
     }
@@ -439,11 +461,29 @@ fn classify(component: &str, error: wasmtime::Error, memory_exceeded: bool, dead
 
 fn invocation_problem(error: &InvocationError) -> hyper::Response<HyperOutgoingBody> {
     match error {
-        InvocationError::Deadline(..) => problem::response(503, "Deadline Exceeded", "the request took longer than its time limit and was stopped; it may be retried"),
-        InvocationError::Overloaded => problem::response(503, "Service Unavailable", "the host is at capacity; retry shortly"),
-        InvocationError::Memory(_) => problem::response(500, "Memory Limit Exceeded", "the request needed more memory than allowed and was stopped"),
-        InvocationError::Trapped(..) => problem::response(500, "Internal Server Error", "the component failed while handling the request"),
-        InvocationError::NotFound(_) => problem::response(404, "Not Found", "no component handles this path"),
+        InvocationError::Deadline(..) => problem::response(
+            503,
+            "Deadline Exceeded",
+            "the request took longer than its time limit and was stopped; it may be retried",
+        ),
+        InvocationError::Overloaded => problem::response(
+            503,
+            "Service Unavailable",
+            "the host is at capacity; retry shortly",
+        ),
+        InvocationError::Memory(_) => problem::response(
+            500,
+            "Memory Limit Exceeded",
+            "the request needed more memory than allowed and was stopped",
+        ),
+        InvocationError::Trapped(..) => problem::response(
+            500,
+            "Internal Server Error",
+            "the component failed while handling the request",
+        ),
+        InvocationError::NotFound(_) => {
+            problem::response(404, "Not Found", "no component handles this path")
+        }
     }
 }
 
@@ -534,5 +574,7 @@ pub async fn collect_body(body: HyperOutgoingBody) -> Result<Bytes> {
 
 /// A request body from bytes, for in-process invocations.
 pub fn full_body(bytes: impl Into<Bytes>) -> WasiBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }

@@ -67,7 +67,11 @@ pub struct KvCtx {
 
 impl KvCtx {
     /// A context granting `allowed_labels` out of `stores`.
-    pub fn new(stores: StoreSet, allowed_labels: &[String], variables: ComponentVariables) -> KvCtx {
+    pub fn new(
+        stores: StoreSet,
+        allowed_labels: &[String],
+        variables: ComponentVariables,
+    ) -> KvCtx {
         KvCtx {
             stores,
             allowed_labels: Arc::new(allowed_labels.iter().cloned().collect()),
@@ -79,7 +83,10 @@ impl KvCtx {
         if !self.allowed_labels.contains(label) {
             return Err(OpenError::AccessDenied);
         }
-        self.stores.get(label).cloned().ok_or(OpenError::NoSuchStore)
+        self.stores
+            .get(label)
+            .cloned()
+            .ok_or(OpenError::NoSuchStore)
     }
 }
 
@@ -131,7 +138,10 @@ impl KvView<'_> {
 }
 
 impl store::Host for KvView<'_> {
-    async fn open(&mut self, identifier: String) -> wasmtime::Result<Result<Resource<OpenStore>, store::Error>> {
+    async fn open(
+        &mut self,
+        identifier: String,
+    ) -> wasmtime::Result<Result<Resource<OpenStore>, store::Error>> {
         match self.ctx.open(&identifier) {
             Ok(store) => Ok(Ok(self.table.push(OpenStore { store })?)),
             Err(OpenError::AccessDenied) => Ok(Err(store::Error::AccessDenied)),
@@ -141,32 +151,64 @@ impl store::Host for KvView<'_> {
 }
 
 impl store::HostBucket for KvView<'_> {
-    async fn get(&mut self, bucket: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    async fn get(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         let store = self.store_of(&bucket)?;
-        Ok(store.get(&key).await.map(|v| v.map(|v| v.value)).map_err(wasi_error))
+        Ok(store
+            .get(&key)
+            .await
+            .map(|v| v.map(|v| v.value))
+            .map_err(wasi_error))
     }
 
-    async fn set(&mut self, bucket: Resource<OpenStore>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), store::Error>> {
+    async fn set(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store.set(&key, &value).await.map_err(wasi_error))
     }
 
-    async fn delete(&mut self, bucket: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<(), store::Error>> {
+    async fn delete(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store.delete(&key).await.map_err(wasi_error))
     }
 
-    async fn exists(&mut self, bucket: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<bool, store::Error>> {
+    async fn exists(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, store::Error>> {
         let store = self.store_of(&bucket)?;
-        Ok(store.get(&key).await.map(|v| v.is_some()).map_err(wasi_error))
+        Ok(store
+            .get(&key)
+            .await
+            .map(|v| v.is_some())
+            .map_err(wasi_error))
     }
 
-    async fn list_keys(&mut self, bucket: Resource<OpenStore>, cursor: Option<String>) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
+    async fn list_keys(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        cursor: Option<String>,
+    ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store
             .list_keys(cursor.as_deref())
             .await
-            .map(|page| store::KeyResponse { keys: page.keys, cursor: page.cursor })
+            .map(|page| store::KeyResponse {
+                keys: page.keys,
+                cursor: page.cursor,
+            })
             .map_err(wasi_error))
     }
 
@@ -177,12 +219,21 @@ impl store::HostBucket for KvView<'_> {
 }
 
 impl atomics::Host for KvView<'_> {
-    async fn increment(&mut self, bucket: Resource<OpenStore>, key: String, delta: i64) -> wasmtime::Result<Result<i64, store::Error>> {
+    async fn increment(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key: String,
+        delta: i64,
+    ) -> wasmtime::Result<Result<i64, store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store.increment(&key, delta).await.map_err(wasi_error))
     }
 
-    async fn swap(&mut self, cas: Resource<CasHandle>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
+    async fn swap(
+        &mut self,
+        cas: Resource<CasHandle>,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let handle = self.table.delete(cas)?;
         match handle
             .store
@@ -212,7 +263,11 @@ impl atomics::Host for KvView<'_> {
 }
 
 impl atomics::HostCas for KvView<'_> {
-    async fn new(&mut self, bucket: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<Resource<CasHandle>, store::Error>> {
+    async fn new(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Resource<CasHandle>, store::Error>> {
         let store = self.store_of(&bucket)?;
         match store.get(&key).await {
             Ok(current) => {
@@ -228,7 +283,10 @@ impl atomics::HostCas for KvView<'_> {
         }
     }
 
-    async fn current(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    async fn current(
+        &mut self,
+        cas: Resource<CasHandle>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         Ok(Ok(self.table.get(&cas)?.value.clone()))
     }
 
@@ -239,7 +297,11 @@ impl atomics::HostCas for KvView<'_> {
 }
 
 impl batch::Host for KvView<'_> {
-    async fn get_many(&mut self, bucket: Resource<OpenStore>, keys: Vec<String>) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
+    async fn get_many(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store
             .get_many(&keys)
@@ -248,12 +310,20 @@ impl batch::Host for KvView<'_> {
             .map_err(wasi_error))
     }
 
-    async fn set_many(&mut self, bucket: Resource<OpenStore>, key_values: Vec<(String, Vec<u8>)>) -> wasmtime::Result<Result<(), store::Error>> {
+    async fn set_many(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        key_values: Vec<(String, Vec<u8>)>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store.set_many(&key_values).await.map_err(wasi_error))
     }
 
-    async fn delete_many(&mut self, bucket: Resource<OpenStore>, keys: Vec<String>) -> wasmtime::Result<Result<(), store::Error>> {
+    async fn delete_many(
+        &mut self,
+        bucket: Resource<OpenStore>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         let store = self.store_of(&bucket)?;
         Ok(store.delete_many(&keys).await.map_err(wasi_error))
     }
@@ -262,7 +332,10 @@ impl batch::Host for KvView<'_> {
 impl spin_kv::Host for KvView<'_> {}
 
 impl spin_kv::HostStore for KvView<'_> {
-    async fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<OpenStore>, spin_kv::Error>> {
+    async fn open(
+        &mut self,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<OpenStore>, spin_kv::Error>> {
         match self.ctx.open(&label) {
             Ok(store) => Ok(Ok(self.table.push(OpenStore { store })?)),
             Err(OpenError::AccessDenied) => Ok(Err(spin_kv::Error::AccessDenied)),
@@ -270,27 +343,55 @@ impl spin_kv::HostStore for KvView<'_> {
         }
     }
 
-    async fn get(&mut self, handle: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, spin_kv::Error>> {
+    async fn get(
+        &mut self,
+        handle: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, spin_kv::Error>> {
         let store = self.store_of(&handle)?;
-        Ok(store.get(&key).await.map(|v| v.map(|v| v.value)).map_err(spin_error))
+        Ok(store
+            .get(&key)
+            .await
+            .map(|v| v.map(|v| v.value))
+            .map_err(spin_error))
     }
 
-    async fn set(&mut self, handle: Resource<OpenStore>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), spin_kv::Error>> {
+    async fn set(
+        &mut self,
+        handle: Resource<OpenStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), spin_kv::Error>> {
         let store = self.store_of(&handle)?;
         Ok(store.set(&key, &value).await.map_err(spin_error))
     }
 
-    async fn delete(&mut self, handle: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<(), spin_kv::Error>> {
+    async fn delete(
+        &mut self,
+        handle: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), spin_kv::Error>> {
         let store = self.store_of(&handle)?;
         Ok(store.delete(&key).await.map_err(spin_error))
     }
 
-    async fn exists(&mut self, handle: Resource<OpenStore>, key: String) -> wasmtime::Result<Result<bool, spin_kv::Error>> {
+    async fn exists(
+        &mut self,
+        handle: Resource<OpenStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, spin_kv::Error>> {
         let store = self.store_of(&handle)?;
-        Ok(store.get(&key).await.map(|v| v.is_some()).map_err(spin_error))
+        Ok(store
+            .get(&key)
+            .await
+            .map(|v| v.is_some())
+            .map_err(spin_error))
     }
 
-    async fn get_keys(&mut self, handle: Resource<OpenStore>) -> wasmtime::Result<Result<Vec<String>, spin_kv::Error>> {
+    async fn get_keys(
+        &mut self,
+        handle: Resource<OpenStore>,
+    ) -> wasmtime::Result<Result<Vec<String>, spin_kv::Error>> {
         let store = self.store_of(&handle)?;
         let mut keys = Vec::new();
         let mut cursor: Option<String> = None;

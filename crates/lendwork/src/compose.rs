@@ -67,7 +67,10 @@ pub fn compose(component: &ComponentDecl, main: Vec<u8>) -> Result<Vec<u8>> {
             .filter(|name| import_matches(&dependency.import, name))
             .collect();
         if targets.is_empty() {
-            bail!("{place}: the component has no import matching `{}`", dependency.import);
+            bail!(
+                "{place}: the component has no import matching `{}`",
+                dependency.import
+            );
         }
         let instance = graph.instantiate(package_id);
         for target in targets {
@@ -162,18 +165,42 @@ mod tests {
 
     #[test]
     fn selectors_match_interfaces_and_packages() {
-        assert!(import_matches("lending:ledger/ledger", "lending:ledger/ledger@0.1.0"));
-        assert!(import_matches("lending:ledger/ledger@0.1.0", "lending:ledger/ledger@0.1.0"));
-        assert!(!import_matches("lending:ledger/ledger@0.2.0", "lending:ledger/ledger@0.1.0"));
-        assert!(import_matches("lending:ledger", "lending:ledger/types@0.1.0"));
-        assert!(!import_matches("lending:ledger/ledger", "lending:ledger/types@0.1.0"));
-        assert!(!import_matches("lending:policy", "lending:ledger/ledger@0.1.0"));
+        assert!(import_matches(
+            "lending:ledger/ledger",
+            "lending:ledger/ledger@0.1.0"
+        ));
+        assert!(import_matches(
+            "lending:ledger/ledger@0.1.0",
+            "lending:ledger/ledger@0.1.0"
+        ));
+        assert!(!import_matches(
+            "lending:ledger/ledger@0.2.0",
+            "lending:ledger/ledger@0.1.0"
+        ));
+        assert!(import_matches(
+            "lending:ledger",
+            "lending:ledger/types@0.1.0"
+        ));
+        assert!(!import_matches(
+            "lending:ledger/ledger",
+            "lending:ledger/types@0.1.0"
+        ));
+        assert!(!import_matches(
+            "lending:policy",
+            "lending:ledger/ledger@0.1.0"
+        ));
     }
 
     #[test]
     fn exports_match_compatible_versions() {
-        assert!(same_interface("lending:ledger/ledger@0.1.0", "lending:ledger/ledger@0.1.3"));
-        assert!(!same_interface("lending:ledger/ledger@0.2.0", "lending:ledger/ledger@0.1.0"));
+        assert!(same_interface(
+            "lending:ledger/ledger@0.1.0",
+            "lending:ledger/ledger@0.1.3"
+        ));
+        assert!(!same_interface(
+            "lending:ledger/ledger@0.2.0",
+            "lending:ledger/ledger@0.1.0"
+        ));
         assert!(same_interface("a:b/c@1.2.0", "a:b/c@1.0.0"));
         assert!(!same_interface("a:b/c@1.2.0", "a:b/d@1.2.0"));
     }

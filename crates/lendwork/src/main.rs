@@ -110,7 +110,10 @@ fn parse_variables(pairs: &[String]) -> Result<Vec<(String, String)>> {
             let Some((name, value)) = pair.split_once('=') else {
                 bail!("--variable expects NAME=VALUE");
             };
-            Ok((format!("SPIN_VARIABLE_{}", name.trim().to_ascii_uppercase()), value.to_string()))
+            Ok((
+                format!("SPIN_VARIABLE_{}", name.trim().to_ascii_uppercase()),
+                value.to_string(),
+            ))
         })
         .collect()
 }
@@ -173,4 +176,3 @@ fn main() -> Result<()> {
         }
     })
 }
-

@@ -168,14 +168,18 @@ impl Manifest {
         match raw.spin_manifest_version {
             toml::Value::Integer(2) => {}
             toml::Value::String(ref s) if s == "2" => {}
-            other => bail!("`spin_manifest_version` must be 2 (found {other}); version 1 manifests are not supported"),
+            other => bail!(
+                "`spin_manifest_version` must be 2 (found {other}); version 1 manifests are not supported"
+            ),
         }
         for name in raw.variables.keys() {
             check_variable_name(name).with_context(|| format!("[variables] key `{name}`"))?;
         }
         for (name, decl) in &raw.variables {
             if decl.required && decl.default.is_some() {
-                bail!("[variables] `{name}`: a variable cannot be both `required` and have a `default`");
+                bail!(
+                    "[variables] `{name}`: a variable cannot be both `required` and have a `default`"
+                );
             }
         }
 
@@ -193,7 +197,9 @@ impl Manifest {
                 let place = format!("[[trigger.{kind}]] #{}", index + 1);
                 let component = trigger_component(&entry).with_context(|| place.clone())?;
                 if !components.contains_key(&component) {
-                    bail!("{place}: component `{component}` is not defined by any [component.{component}] section");
+                    bail!(
+                        "{place}: component `{component}` is not defined by any [component.{component}] section"
+                    );
                 }
                 match kind.as_str() {
                     "http" => {
@@ -202,11 +208,14 @@ impl Manifest {
                         http_triggers.push(HttpTrigger { route, component });
                     }
                     "cron" => {
-                        let cron_expression = string_key(&entry, "cron_expression")
-                            .with_context(|| place.clone())?;
+                        let cron_expression =
+                            string_key(&entry, "cron_expression").with_context(|| place.clone())?;
                         crate::cron::Schedule::parse(&cron_expression)
                             .with_context(|| format!("{place}: `cron_expression`"))?;
-                        cron_triggers.push(CronTrigger { cron_expression, component });
+                        cron_triggers.push(CronTrigger {
+                            cron_expression,
+                            component,
+                        });
                     }
                     other => bail!(
                         "{place}: no trigger named `{other}`; this host runs `http` and `cron` triggers"
@@ -257,7 +266,9 @@ fn parse_component(
             .with_context(|| format!("`variables.{name}`"))?
         {
             if !app_variables.contains_key(&reference) {
-                bail!("`variables.{name}` refers to `{{{{ {reference} }}}}`, which [variables] does not declare");
+                bail!(
+                    "`variables.{name}` refers to `{{{{ {reference} }}}}`, which [variables] does not declare"
+                );
             }
         }
     }
@@ -285,7 +296,9 @@ fn parse_component(
                 let inherit = match table.get("inherit_configuration") {
                     None => None,
                     Some(toml::Value::Boolean(b)) => Some(*b),
-                    Some(_) => bail!("dependency `{import}`: `inherit_configuration` must be true or false"),
+                    Some(_) => bail!(
+                        "dependency `{import}`: `inherit_configuration` must be true or false"
+                    ),
                 };
                 (path, inherit)
             }
@@ -325,7 +338,9 @@ fn trigger_component(entry: &toml::Table) -> Result<String> {
     match entry.get("component") {
         Some(toml::Value::String(id)) => Ok(id.clone()),
         Some(toml::Value::Table(_)) => {
-            bail!("inline component tables are not supported; define the component in [component.<id>] and name it")
+            bail!(
+                "inline component tables are not supported; define the component in [component.<id>] and name it"
+            )
         }
         Some(_) => bail!("`component` must be a component id string"),
         None => bail!("missing `component`"),
@@ -356,7 +371,9 @@ fn check_component_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.split('-').all(|word| {
             !word.is_empty()
-                && word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
         && id.starts_with(|c: char| c.is_ascii_lowercase());
     if !ok {
@@ -421,14 +438,23 @@ token = "{{ token }}"
     }
 
     fn error_of(text: &str) -> String {
-        format!("{:#}", Manifest::parse(text, Path::new("/app")).unwrap_err())
+        format!(
+            "{:#}",
+            Manifest::parse(text, Path::new("/app")).unwrap_err()
+        )
     }
 
     #[test]
     fn names_the_missing_component() {
-        let text = BASE.replace("component = \"api\"\n[[trigger.cron]]", "component = \"nope\"\n[[trigger.cron]]");
+        let text = BASE.replace(
+            "component = \"api\"\n[[trigger.cron]]",
+            "component = \"nope\"\n[[trigger.cron]]",
+        );
         let err = error_of(&text);
-        assert!(err.contains("[[trigger.http]] #1") && err.contains("`nope`"), "{err}");
+        assert!(
+            err.contains("[[trigger.http]] #1") && err.contains("`nope`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -448,12 +474,10 @@ token = "{{ token }}"
 
     #[test]
     fn spin3_inheritance_form_applies_to_every_dependency() {
-        let text = BASE
-            .replace(", inherit_configuration = true", "")
-            .replace(
-                "[component.api.variables]",
-                "dependencies_inherit_configuration = true\n[component.api.variables]",
-            );
+        let text = BASE.replace(", inherit_configuration = true", "").replace(
+            "[component.api.variables]",
+            "dependencies_inherit_configuration = true\n[component.api.variables]",
+        );
         let m = Manifest::parse(&text, Path::new("/app")).unwrap();
         assert!(m.components["api"].dependencies[0].inherit_configuration);
     }
@@ -462,7 +486,10 @@ token = "{{ token }}"
     fn refuses_undeclared_variable_references() {
         let text = BASE.replace("token = \"{{ token }}\"", "token = \"{{ missing }}\"");
         let err = error_of(&text);
-        assert!(err.contains("[component.api]") && err.contains("missing"), "{err}");
+        assert!(
+            err.contains("[component.api]") && err.contains("missing"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -153,7 +153,13 @@ pub struct OutboundHooks {
     pub depth: u32,
 }
 
-type SendResult = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>;
+type SendResult = Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ),
+    HttpError,
+>;
 
 impl WasiHttpHooks for OutboundHooks {
     fn send_request(
@@ -170,7 +176,8 @@ impl WasiHttpHooks for OutboundHooks {
             tracing::warn!(%scheme, %host, port, "outbound request denied by allowed_outbound_hosts");
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> = Box::new(async { Ok(()) });
+        let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> =
+            Box::new(async { Ok(()) });
         if let Some(component) = host.strip_suffix(SPIN_INTERNAL_SUFFIX) {
             if self.depth >= MAX_CHAIN_DEPTH {
                 return Box::new(async { Err(HttpError::LoopDetected) });
@@ -203,10 +210,13 @@ async fn send_plain_http(
     port: u16,
     connect_timeout: Duration,
 ) -> Result<http::Response<WasiBody>, HttpError> {
-    let stream = tokio::time::timeout(connect_timeout, tokio::net::TcpStream::connect((host, port)))
-        .await
-        .map_err(|_| HttpError::ConnectionTimeout)?
-        .map_err(|_| HttpError::ConnectionRefused)?;
+    let stream = tokio::time::timeout(
+        connect_timeout,
+        tokio::net::TcpStream::connect((host, port)),
+    )
+    .await
+    .map_err(|_| HttpError::ConnectionTimeout)?
+    .map_err(|_| HttpError::ConnectionRefused)?;
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
     tokio::spawn(async move {
@@ -257,7 +267,14 @@ mod tests {
 
     #[test]
     fn rejects_malformed_entries() {
-        for bad in ["example.com", "ftp://x", "http://a*b.com", "http://x:port", "http://x/path", "http://"] {
+        for bad in [
+            "example.com",
+            "ftp://x",
+            "http://a*b.com",
+            "http://x:port",
+            "http://x/path",
+            "http://",
+        ] {
             assert!(AllowedHost::parse(bad).is_err(), "{bad}");
         }
     }

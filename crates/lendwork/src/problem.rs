@@ -32,9 +32,10 @@ pub fn response(status: u16, title: &str, detail: &str) -> hyper::Response<Hyper
         http::HeaderValue::from_static(PROBLEM_JSON),
     );
     if status == 503 {
-        response
-            .headers_mut()
-            .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("1"),
+        );
     }
     response
 }

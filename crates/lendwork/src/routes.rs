@@ -93,7 +93,8 @@ impl RoutePattern {
         if !self.wildcard && parts.last() == Some(&"") {
             parts.pop();
         }
-        if parts.len() < self.segments.len() || (!self.wildcard && parts.len() != self.segments.len())
+        if parts.len() < self.segments.len()
+            || (!self.wildcard && parts.len() != self.segments.len())
         {
             return None;
         }
@@ -163,7 +164,13 @@ mod tests {
     use super::*;
 
     fn router() -> Router<&'static str> {
-        let routes = ["/...", "/v1/ledger/...", "/v1/health", "/v1/loans/:id/payments", "/v1/loans/..."];
+        let routes = [
+            "/...",
+            "/v1/ledger/...",
+            "/v1/health",
+            "/v1/loans/:id/payments",
+            "/v1/loans/...",
+        ];
         Router::new(
             routes
                 .iter()
@@ -203,7 +210,12 @@ mod tests {
 
     #[test]
     fn exact_route_tolerates_trailing_slash() {
-        assert!(RoutePattern::parse("/v1/health").unwrap().matches("/v1/health/").is_some());
+        assert!(
+            RoutePattern::parse("/v1/health")
+                .unwrap()
+                .matches("/v1/health/")
+                .is_some()
+        );
     }
 
     #[test]

@@ -177,8 +177,14 @@ type = "memory"
 type = "spin"
 "#;
         let c = RuntimeConfig::parse(text, Path::new("/etc/lw")).unwrap();
-        assert_eq!(c.key_value_stores["default"], StoreBackend::Sqlite("/etc/lw/data/kv.db".into()));
-        assert_eq!(c.key_value_stores["ledger"], StoreBackend::Redis("redis://127.0.0.1:6379/1".into()));
+        assert_eq!(
+            c.key_value_stores["default"],
+            StoreBackend::Sqlite("/etc/lw/data/kv.db".into())
+        );
+        assert_eq!(
+            c.key_value_stores["ledger"],
+            StoreBackend::Redis("redis://127.0.0.1:6379/1".into())
+        );
         assert_eq!(c.key_value_stores["scratch"], StoreBackend::Memory);
         assert_eq!(c.key_value_stores["volatile"], StoreBackend::Memory);
     }
@@ -195,17 +201,33 @@ type = "spin"
 
     #[test]
     fn unknown_types_and_keys_are_refused() {
-        assert!(RuntimeConfig::parse("[key_value_store.x]\ntype = \"dynamo\"\n", Path::new("/")).is_err());
-        assert!(RuntimeConfig::parse("[key_value_store.x]\ntype = \"redis\"\nurl = \"r\"\npth = 1\n", Path::new("/")).is_err());
+        assert!(
+            RuntimeConfig::parse("[key_value_store.x]\ntype = \"dynamo\"\n", Path::new("/"))
+                .is_err()
+        );
+        assert!(
+            RuntimeConfig::parse(
+                "[key_value_store.x]\ntype = \"redis\"\nurl = \"r\"\npth = 1\n",
+                Path::new("/")
+            )
+            .is_err()
+        );
     }
 
     #[tokio::test]
     async fn unknown_label_is_named_in_the_error() {
-        let err = open_stores(&RuntimeConfig::default(), Path::new("/tmp"), [("ledger-api", "ledger")].into_iter())
-            .await
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("`ledger-api`") && err.contains("`ledger`"), "{err}");
+        let err = open_stores(
+            &RuntimeConfig::default(),
+            Path::new("/tmp"),
+            [("ledger-api", "ledger")].into_iter(),
+        )
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            err.contains("`ledger-api`") && err.contains("`ledger`"),
+            "{err}"
+        );
     }
 }

@@ -19,7 +19,11 @@ use crate::app::App;
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Serves `app` on `listener` until `shutdown` completes.
-pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) -> Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -54,8 +58,14 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
         }
     }
     drop(listener);
-    tracing::info!(connections = graceful.count(), "shutting down; draining in-flight requests");
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    tracing::info!(
+        connections = graceful.count(),
+        "shutting down; draining in-flight requests"
+    );
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("drain timed out; exiting with requests still open");
     }
     Ok(())

@@ -176,6 +176,9 @@ maybe = "{{ optional }}"
     fn malformed_templates_are_refused() {
         assert!(template_references("{{ token").is_err());
         assert!(template_references("{{ Bad-Name }}").is_err());
-        assert_eq!(template_references("a{{ x }}b{{y}}").unwrap(), vec!["x", "y"]);
+        assert_eq!(
+            template_references("a{{ x }}b{{y}}").unwrap(),
+            vec!["x", "y"]
+        );
     }
 }

@@ -23,7 +23,10 @@ pub const RISK_KEY: &str = "risk-test-key";
 
 /// The repository root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// The `lendwork` binary under test (`LENDWORK_BIN` overrides the default build path).
@@ -154,9 +157,8 @@ pub struct Reply {
 impl Reply {
     /// The body as JSON (panics with the body when it is not JSON).
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// The body as text.
@@ -188,8 +190,12 @@ impl Host {
             text.push_str(&format!("[key_value_store.{label}]\n"));
             match backend {
                 Backend::Memory => text.push_str("type = \"memory\"\n"),
-                Backend::Sqlite => text.push_str(&format!("type = \"spin\"\npath = \"{label}.db\"\n")),
-                Backend::Redis(url) => text.push_str(&format!("type = \"redis\"\nurl = \"{url}\"\n")),
+                Backend::Sqlite => {
+                    text.push_str(&format!("type = \"spin\"\npath = \"{label}.db\"\n"))
+                }
+                Backend::Redis(url) => {
+                    text.push_str(&format!("type = \"redis\"\nurl = \"{url}\"\n"))
+                }
             }
         }
         std::fs::write(&runtime_config, text).expect("runtime config");
@@ -250,7 +256,14 @@ impl Host {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Host { child, base_url, state_dir, config, agent, stderr }
+        Host {
+            child,
+            base_url,
+            state_dir,
+            config,
+            agent,
+            stderr,
+        }
     }
 
     /// Stops the host with SIGTERM (graceful) and starts it again on the same state.
@@ -271,17 +284,28 @@ impl Host {
 
     /// What the host logged to stderr so far.
     pub fn logs(&self) -> String {
-        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.stderr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sends a request with optional body and headers.
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
         let url = format!("{}{}", self.base_url, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let request = builder.body(body.unwrap_or_default().to_vec()).expect("request");
+        let request = builder
+            .body(body.unwrap_or_default().to_vec())
+            .expect("request");
         let response = self
             .agent
             .run(request)
@@ -293,7 +317,11 @@ impl Host {
             .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
         let body = response.into_body().read_to_vec().expect("body");
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// `GET path`.
@@ -326,7 +354,10 @@ impl Host {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("timed out after {timeout:?} waiting for {what}; host logs:\n{}", self.logs());
+        panic!(
+            "timed out after {timeout:?} waiting for {what}; host logs:\n{}",
+            self.logs()
+        );
     }
 }
 

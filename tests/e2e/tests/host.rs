@@ -15,8 +15,16 @@ fn wildcard_and_exact_routes_get_spin_headers() {
     assert_eq!(h["spin-component-route"], "/probe");
     assert_eq!(h["spin-path-info"], "/headers");
     assert_eq!(h["spin-base-path"], "/");
-    assert_eq!(h["spin-full-url"], format!("{}/probe/headers?x=1", host.base_url));
-    assert!(h["spin-client-addr"].as_str().unwrap().starts_with("127.0.0.1:"));
+    assert_eq!(
+        h["spin-full-url"],
+        format!("{}/probe/headers?x=1", host.base_url)
+    );
+    assert!(
+        h["spin-client-addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
 
     // The exact route wins over the wildcard and routes to its own component.
     let exact = host.get("/probe/exact").json();
@@ -26,7 +34,10 @@ fn wildcard_and_exact_routes_get_spin_headers() {
     // A path no route claims gets the host's problem-details 404.
     let missing = host.get("/nowhere");
     assert_eq!(missing.status, 404);
-    assert_eq!(missing.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        missing.header("content-type"),
+        Some("application/problem+json")
+    );
     assert_eq!(missing.json()["status"], 404);
 }
 
@@ -53,7 +64,13 @@ fn variables_resolve_templates_and_environment_overrides() {
 fn a_missing_required_variable_stops_start_up_with_its_name() {
     let output = std::process::Command::new(host_binary())
         .current_dir(workspace_root())
-        .args(["up", "--from", "tests/manifests/host.toml", "--listen", "127.0.0.1:0"])
+        .args([
+            "up",
+            "--from",
+            "tests/manifests/host.toml",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .env_remove("SPIN_VARIABLE_TOKEN")
         .output()
         .unwrap();
@@ -64,12 +81,23 @@ fn a_missing_required_variable_stops_start_up_with_its_name() {
 
 fn key_value_round_trip(backend: Backend) {
     let host = Host::start(HostConfig::host_test().with_backend(backend));
-    let put = |key: &str, value: &str| host.request("PUT", &format!("/probe/kv/default/{key}"), &[], Some(value.as_bytes()));
+    let put = |key: &str, value: &str| {
+        host.request(
+            "PUT",
+            &format!("/probe/kv/default/{key}"),
+            &[],
+            Some(value.as_bytes()),
+        )
+    };
     assert_eq!(put("loan-1", "42").status, 204);
     assert_eq!(host.get("/probe/kv/default/loan-1").text(), "42");
     assert_eq!(put("loan-1", "43").status, 204);
     assert_eq!(host.get("/probe/kv/default/loan-1").text(), "43");
-    assert_eq!(host.request("DELETE", "/probe/kv/default/loan-1", &[], None).status, 204);
+    assert_eq!(
+        host.request("DELETE", "/probe/kv/default/loan-1", &[], None)
+            .status,
+        204
+    );
     assert_eq!(host.get("/probe/kv/default/loan-1").status, 404);
     // Labels are separate stores.
     assert_eq!(put("shared", "d").status, 204);
@@ -92,7 +120,9 @@ fn key_value_in_sqlite() {
 
 #[test]
 fn key_value_in_redis() {
-    let Some(url) = lendwork_e2e::redis_url() else { return };
+    let Some(url) = lendwork_e2e::redis_url() else {
+        return;
+    };
     key_value_round_trip(Backend::Redis(url));
 }
 
@@ -111,8 +141,15 @@ fn outbound_requests_follow_allowed_hosts() {
     // The probe has no allowed hosts: everything is denied, including chaining.
     let denied = host.get("/probe/outbound?url=http://probe.spin.internal/probe/var/greeting");
     assert_eq!(denied.status, 502, "{}", denied.text());
-    assert!(denied.text().contains("denied-or-failed"), "{}", denied.text());
-    let denied = host.get(&format!("/probe/outbound?url={}/probe/headers", host.base_url));
+    assert!(
+        denied.text().contains("denied-or-failed"),
+        "{}",
+        denied.text()
+    );
+    let denied = host.get(&format!(
+        "/probe/outbound?url={}/probe/headers",
+        host.base_url
+    ));
     assert_eq!(denied.status, 502, "{}", denied.text());
 
     // The chainer may call other components in-process by id.
@@ -120,7 +157,10 @@ fn outbound_requests_follow_allowed_hosts() {
     assert_eq!(chained.status, 200, "{}", chained.text());
     assert_eq!(chained.text(), "status=200 body=hello");
     // ...but not the network.
-    let outside = host.get(&format!("/chain/outbound?url={}/probe/headers", host.base_url));
+    let outside = host.get(&format!(
+        "/chain/outbound?url={}/probe/headers",
+        host.base_url
+    ));
     assert_eq!(outside.status, 502, "{}", outside.text());
     // A chained call to an unknown component fails cleanly.
     let unknown = host.get("/chain/outbound?url=http://nobody.spin.internal/");
@@ -131,7 +171,11 @@ fn outbound_requests_follow_allowed_hosts() {
 fn cron_schedule_runs_and_can_be_triggered_by_hand() {
     let host = Host::start(HostConfig::host_test().with_backend(Backend::Sqlite));
     host.wait_until("two scheduled runs", Duration::from_secs(10), |h| {
-        h.get("/probe/kv/default/ticks").text().parse::<u64>().unwrap_or(0) >= 2
+        h.get("/probe/kv/default/ticks")
+            .text()
+            .parse::<u64>()
+            .unwrap_or(0)
+            >= 2
     });
     let (status, state) = host.stop();
     let state_dir = state.path();
@@ -141,7 +185,13 @@ fn cron_schedule_runs_and_can_be_triggered_by_hand() {
     let before = read_ticks(state_dir);
     let output = std::process::Command::new(host_binary())
         .current_dir(workspace_root())
-        .args(["trigger", "cron", "ticker", "--from", "tests/manifests/host.toml"])
+        .args([
+            "trigger",
+            "cron",
+            "ticker",
+            "--from",
+            "tests/manifests/host.toml",
+        ])
         .arg("--state-dir")
         .arg(state_dir)
         .arg("--runtime-config-file")
@@ -149,7 +199,11 @@ fn cron_schedule_runs_and_can_be_triggered_by_hand() {
         .env("SPIN_VARIABLE_TOKEN", "t")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(read_ticks(state_dir), before + 1);
 }
 
@@ -164,7 +218,12 @@ fn read_ticks(state_dir: &std::path::Path) -> u64 {
 
 #[test]
 fn misbehaving_components_are_stopped_while_others_keep_serving() {
-    let host = Host::start(HostConfig::host_test().args(&["--deadline-ms", "500", "--memory-limit-mib", "32"]));
+    let host = Host::start(HostConfig::host_test().args(&[
+        "--deadline-ms",
+        "500",
+        "--memory-limit-mib",
+        "32",
+    ]));
     std::thread::scope(|scope| {
         let looping = scope.spawn(|| host.get("/misbehave/loop"));
         let bomb = scope.spawn(|| host.get("/misbehave/alloc"));
@@ -177,14 +236,20 @@ fn misbehaving_components_are_stopped_while_others_keep_serving() {
         assert!(started.elapsed() < Duration::from_secs(5));
         let looping = looping.join().unwrap();
         assert_eq!(looping.status, 503, "{}", looping.text());
-        assert_eq!(looping.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            looping.header("content-type"),
+            Some("application/problem+json")
+        );
         let bomb = bomb.join().unwrap();
         assert_eq!(bomb.status, 500, "{}", bomb.text());
         assert_eq!(bomb.json()["title"], "Memory Limit Exceeded");
     });
     let panic = host.get("/misbehave/panic");
     assert_eq!(panic.status, 500);
-    assert_eq!(panic.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        panic.header("content-type"),
+        Some("application/problem+json")
+    );
     // The trap's message stays in the host's log, not in the response.
     assert!(!panic.text().contains("on purpose"));
     assert_eq!(host.get("/misbehave/ok").status, 200);

@@ -25,7 +25,8 @@ impl Inner {
     fn write(&mut self, key: &str, value: Vec<u8>) {
         self.last_version += 1;
         let version = self.last_version;
-        self.entries.insert(key.to_string(), Versioned { value, version });
+        self.entries
+            .insert(key.to_string(), Versioned { value, version });
     }
 }
 

@@ -186,8 +186,18 @@ pub(crate) mod suite {
         store.set("v", b"x").await.unwrap();
         let second = store.get("v").await.unwrap().unwrap().version;
         assert_ne!(first, second, "re-created key must get a new version (ABA)");
-        assert!(!store.compare_and_swap("v", Some(first), b"y").await.unwrap());
-        assert!(store.compare_and_swap("v", Some(second), b"y").await.unwrap());
+        assert!(
+            !store
+                .compare_and_swap("v", Some(first), b"y")
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .compare_and_swap("v", Some(second), b"y")
+                .await
+                .unwrap()
+        );
         assert_eq!(store.get("v").await.unwrap().unwrap().value, b"y");
     }
 
@@ -220,7 +230,10 @@ pub(crate) mod suite {
     }
 
     pub async fn batches(store: &dyn KvStore) {
-        let entries = vec![("b1".to_string(), b"x".to_vec()), ("b2".to_string(), b"y".to_vec())];
+        let entries = vec![
+            ("b1".to_string(), b"x".to_vec()),
+            ("b2".to_string(), b"y".to_vec()),
+        ];
         store.set_many(&entries).await.unwrap();
         let keys = vec!["b1".to_string(), "missing".to_string(), "b2".to_string()];
         let got = store.get_many(&keys).await.unwrap();
@@ -248,7 +261,10 @@ pub(crate) mod suite {
                         let current = store.get("counter").await.unwrap();
                         let (n, version) = match &current {
                             Some(v) => (
-                                std::str::from_utf8(&v.value).unwrap().parse::<u64>().unwrap(),
+                                std::str::from_utf8(&v.value)
+                                    .unwrap()
+                                    .parse::<u64>()
+                                    .unwrap(),
                                 Some(v.version),
                             ),
                             None => (0, None),
@@ -274,9 +290,15 @@ pub(crate) mod suite {
 
     pub async fn limits(store: &dyn KvStore) {
         let long_key = "k".repeat(MAX_KEY_BYTES + 1);
-        assert!(matches!(store.set(&long_key, b"x").await, Err(KvError::Limit(_))));
+        assert!(matches!(
+            store.set(&long_key, b"x").await,
+            Err(KvError::Limit(_))
+        ));
         let big = vec![0u8; MAX_VALUE_BYTES + 1];
-        assert!(matches!(store.set("big", &big).await, Err(KvError::Limit(_))));
+        assert!(matches!(
+            store.set("big", &big).await,
+            Err(KvError::Limit(_))
+        ));
         assert_eq!(store.get("big").await.unwrap(), None);
     }
 

@@ -10,9 +10,7 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 
-use super::{
-    KeyPage, KvError, KvStore, LIST_PAGE_KEYS, Versioned, check_batch, check_limits,
-};
+use super::{KeyPage, KvError, KvStore, LIST_PAGE_KEYS, Versioned, check_batch, check_limits};
 
 /// Hash of key → version. The leading NUL keeps it out of the application's key space.
 const VERSIONS_KEY: &str = "\u{0}lendwork:versions";

@@ -16,8 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    KeyPage, KvError, KvStore, LIST_PAGE_KEYS, Versioned, check_batch, check_limits,
-    parse_counter,
+    KeyPage, KvError, KvStore, LIST_PAGE_KEYS, Versioned, check_batch, check_limits, parse_counter,
 };
 
 /// Writes applied in one transaction at most; bounds the latency a group adds.
@@ -307,12 +306,12 @@ impl KvStore for SqliteStore {
 
     async fn list_keys(&self, cursor: Option<&str>) -> Result<KeyPage, KvError> {
         let mut keys = self.read(|conn| {
-            let mut st = conn.prepare_cached(
-                "SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2",
+            let mut st =
+                conn.prepare_cached("SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2")?;
+            let rows = st.query_map(
+                params![cursor.unwrap_or(""), LIST_PAGE_KEYS as i64 + 1],
+                |r| r.get::<_, String>(0),
             )?;
-            let rows = st.query_map(params![cursor.unwrap_or(""), LIST_PAGE_KEYS as i64 + 1], |r| {
-                r.get::<_, String>(0)
-            })?;
             rows.collect::<rusqlite::Result<Vec<String>>>()
         })?;
         let cursor = if keys.len() > LIST_PAGE_KEYS {
@@ -342,7 +341,10 @@ impl KvStore for SqliteStore {
 
     async fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
         check_limits(key, None)?;
-        match self.submit(Write::Increment(key.to_string(), delta)).await? {
+        match self
+            .submit(Write::Increment(key.to_string(), delta))
+            .await?
+        {
             Outcome::Counter(n) => Ok(n),
             _ => Err(unexpected()),
         }
@@ -366,7 +368,9 @@ impl KvStore for SqliteStore {
         for (key, value) in entries {
             check_limits(key, Some(value))?;
         }
-        self.submit(Write::SetMany(entries.to_vec())).await.map(|_| ())
+        self.submit(Write::SetMany(entries.to_vec()))
+            .await
+            .map(|_| ())
     }
 
     async fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
@@ -406,6 +410,9 @@ mod tests {
         assert_eq!(store.get("loan").await.unwrap().unwrap().value, b"42");
         store.set("gone", b"x").await.unwrap();
         let version_after = store.get("gone").await.unwrap().unwrap().version;
-        assert!(version_after > version_before, "versions stay monotonic across restarts");
+        assert!(
+            version_after > version_before,
+            "versions stay monotonic across restarts"
+        );
     }
 }
