@@ -12,7 +12,10 @@ use std::path::PathBuf;
 /// Adding a component is one line here plus a `[dev-dependencies]` line in this crate's
 /// Cargo.toml. Operations served by a component not listed are still checked for shape,
 /// only not against a table.
-const COMPONENTS: &[(&str, &[Route])] = &[("platform", platform::ROUTES)];
+const COMPONENTS: &[(&str, &[Route])] = &[
+    ("platform", platform::ROUTES),
+    ("calculators", calculators::ROUTES),
+];
 
 /// Known roles, as `x-roles` spells them.
 const ROLES: [&str; 5] = ["applicant", "partner", "operations", "risk", "admin"];
