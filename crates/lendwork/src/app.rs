@@ -239,7 +239,7 @@ impl App {
     {
         let path = request.uri().path().to_string();
         let Some((pattern, component, matched)) = self.router.route(&path) else {
-            return problem::response(404, "Not Found", "no route matches this path");
+            return problem::response(404, "not-found", "Not Found", "no route matches this path");
         };
         let component = component.clone();
         let request = with_spin_headers(request, pattern, &matched, client);
@@ -463,27 +463,34 @@ fn invocation_problem(error: &InvocationError) -> hyper::Response<HyperOutgoingB
     match error {
         InvocationError::Deadline(..) => problem::response(
             503,
+            "deadline-exceeded",
             "Deadline Exceeded",
             "the request took longer than its time limit and was stopped; it may be retried",
         ),
         InvocationError::Overloaded => problem::response(
             503,
+            "overloaded",
             "Service Unavailable",
             "the host is at capacity; retry shortly",
         ),
         InvocationError::Memory(_) => problem::response(
             500,
+            "memory-limit-exceeded",
             "Memory Limit Exceeded",
             "the request needed more memory than allowed and was stopped",
         ),
         InvocationError::Trapped(..) => problem::response(
             500,
+            "component-failed",
             "Internal Server Error",
             "the component failed while handling the request",
         ),
-        InvocationError::NotFound(_) => {
-            problem::response(404, "Not Found", "no component handles this path")
-        }
+        InvocationError::NotFound(_) => problem::response(
+            404,
+            "not-found",
+            "Not Found",
+            "no component handles this path",
+        ),
     }
 }
 

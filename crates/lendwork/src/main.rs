@@ -150,8 +150,16 @@ async fn up(args: UpArgs) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+fn main() {
     let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        // The whole cause chain on one screen, without a backtrace: these are operator errors.
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     if let Command::Calc(args) = &cli.command {
         // Calculators are pure: no runtime, no logging set-up, and the exit code says
         // whether the request was valid.

@@ -8,10 +8,13 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 /// Media type of a problem-details body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// A problem-details body for `status`.
-pub fn body(status: u16, title: &str, detail: &str) -> String {
+/// Prefix of every problem type URI, shared with the components' problems.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:lendwork:problem:";
+
+/// A problem-details body: `slug` names the problem type (`not-found`, `deadline-exceeded`).
+pub fn body(status: u16, slug: &str, title: &str, detail: &str) -> String {
     serde_json::json!({
-        "type": "about:blank",
+        "type": format!("{PROBLEM_TYPE_PREFIX}{slug}"),
         "title": title,
         "status": status,
         "detail": detail,
@@ -20,8 +23,13 @@ pub fn body(status: u16, title: &str, detail: &str) -> String {
 }
 
 /// A complete problem-details response.
-pub fn response(status: u16, title: &str, detail: &str) -> hyper::Response<HyperOutgoingBody> {
-    let body = Full::new(Bytes::from(body(status, title, detail)))
+pub fn response(
+    status: u16,
+    slug: &str,
+    title: &str,
+    detail: &str,
+) -> hyper::Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from(body(status, slug, title, detail)))
         .map_err(|never| match never {})
         .boxed_unsync();
     let mut response = hyper::Response::new(body);

@@ -66,7 +66,8 @@ impl RuntimeConfig {
     pub fn load(path: &Path) -> Result<RuntimeConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read runtime config {}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let base = absolute.parent().unwrap_or(Path::new("."));
         RuntimeConfig::parse(&text, base)
             .with_context(|| format!("invalid runtime config {}", path.display()))
     }
