@@ -15,6 +15,7 @@ use std::path::PathBuf;
 const COMPONENTS: &[(&str, &[Route])] = &[
     ("platform", platform::ROUTES),
     ("calculators", calculators::ROUTES),
+    ("ledger-api", ledger_api::ROUTES),
 ];
 
 /// Known roles, as `x-roles` spells them.
