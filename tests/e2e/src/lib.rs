@@ -182,6 +182,12 @@ impl Host {
         Host::start_in(config, state_dir)
     }
 
+    /// Starts a host on an existing state directory, for example the one [`Host::stop`]
+    /// returned after a test changed the stored data while no host was running.
+    pub fn start_on(config: HostConfig, state_dir: tempfile::TempDir) -> Host {
+        Host::start_in(config, state_dir)
+    }
+
     fn start_in(config: HostConfig, state_dir: tempfile::TempDir) -> Host {
         let root = workspace_root();
         let runtime_config = state_dir.path().join("runtime-config.toml");
