@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod bench;
 pub mod calc_cli;
 pub mod capabilities;
 pub mod compose;

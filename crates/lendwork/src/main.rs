@@ -25,6 +25,15 @@ enum Command {
     Up(UpArgs),
     /// Loan calculators: schedules and APRs from JSON, as the HTTP calculators answer.
     Calc(lendwork::calc_cli::CalcArgs),
+    /// Runs the benchmarks and prints (optionally writes) their figures.
+    Bench(lendwork::bench::BenchArgs),
+    /// The benchmarks' baseline: a bare HTTP server without WebAssembly.
+    #[command(hide = true)]
+    BenchStaticServer {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+    },
     /// Runs one trigger now.
     Trigger {
         #[command(subcommand)]
@@ -173,6 +182,10 @@ fn run(cli: Cli) -> Result<()> {
         match cli.command {
             Command::Up(args) => up(args).await,
             Command::Calc(_) => unreachable!("handled before the runtime starts"),
+            Command::Bench(args) => lendwork::bench::run(&args).await,
+            Command::BenchStaticServer { listen } => {
+                lendwork::bench::serve_static(listen, lendwork::bench::HEALTH_BODY).await
+            }
             Command::Trigger {
                 trigger: TriggerCommand::Cron { component, app },
             } => {

@@ -1,0 +1,65 @@
+//! `lendwork bench`: the platform's benchmarks. Each prints medians and tails, and a ratio
+//! against a baseline measured in the same run, and can write them to `BENCHMARKS.md`.
+//!
+//! * `instantiate` — per-request instantiation of a component, pooling allocator against
+//!   on-demand allocation;
+//! * `http` — a trivial route over loopback against a bare hyper server answering the same
+//!   bytes without any WebAssembly;
+//! * `ledger` — postings per second through `POST /v1/ledger/books/{book}/entries`, to one
+//!   loan and spread over 10,000 loans, on the memory and SQLite stores;
+//! * `math` — lending math natively against the same code inside a component.
+
+mod child;
+mod load;
+mod report;
+mod scenarios;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+pub use child::{ChildHost, serve_static};
+
+/// What `/v1/health` answers; the baseline server answers the same bytes.
+pub const HEALTH_BODY: &str = "{\"status\":\"ok\",\"version\":\"0.1.0\"}";
+pub use report::{Report, Summary};
+
+/// Arguments of `lendwork bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Benchmarks to run: instantiate, http, ledger, math (default: all).
+    #[arg(value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Write the figures as Markdown to this file (e.g. BENCHMARKS.md).
+    #[arg(long)]
+    pub write: Option<PathBuf>,
+    /// Smaller runs, for a quick look (figures are noisier).
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// Runs the selected benchmarks and prints (and optionally writes) the report.
+pub async fn run(args: &BenchArgs) -> Result<()> {
+    let wants = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let scale = if args.quick { 10 } else { 1 };
+    let mut report = Report::new();
+    if wants("instantiate") {
+        scenarios::instantiate(&mut report, 20_000 / scale).await?;
+    }
+    if wants("http") {
+        scenarios::http(&mut report, 100_000 / scale).await?;
+    }
+    if wants("ledger") {
+        scenarios::ledger(&mut report, 20_000 / scale).await?;
+    }
+    if wants("math") {
+        scenarios::math(&mut report, 2_000 / scale as u32).await?;
+    }
+    println!("{}", report.table());
+    if let Some(path) = &args.write {
+        std::fs::write(path, report.markdown())?;
+        println!("figures written to {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The benchmark scenarios. Each measures the real path (built components, the real host)
+//! and a baseline in the same run, so ratios stay comparable from run to run.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+
+use super::child::{ChildHost, start_static_child};
+use super::load::{self, LoadResult, Planned};
+use super::report::{Report, Summary, us};
+use crate::app::{App, HostOptions};
+use crate::manifest::Manifest;
+use crate::runtime_config::RuntimeConfig;
+
+/// The application the benchmarks run.
+const PLATFORM_MANIFEST: &str = "spin.toml";
+/// The math benchmark's component.
+const MATH_MANIFEST: &str = "tests/manifests/mathbench.toml";
+/// An operations key for the benchmark hosts (they live for the run only).
+const BENCH_KEY: &str = "bench-operations-key";
+/// Concurrent connections of the HTTP benchmarks: enough to keep both cores busy.
+const CONNECTIONS: usize = 32;
+/// Loans the spread-out ledger scenario posts to.
+const SPREAD_LOANS: usize = 10_000;
+
+fn manifest_path(path: &str) -> Result<&Path> {
+    let path = Path::new(path);
+    if !path.exists() {
+        anyhow::bail!(
+            "{} not found: run the benchmarks from the repository root (`cargo xtask bench`)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Per-request instantiation, pooling against on-demand allocation.
+pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
+    let manifest = Manifest::load(manifest_path(PLATFORM_MANIFEST)?)?;
+    let state = tempfile::tempdir()?;
+    let config = RuntimeConfig::parse(
+        "[key_value_store.default]\ntype = \"memory\"\n[key_value_store.ledger]\ntype = \"memory\"\n",
+        state.path(),
+    )?;
+    let keys = format!("operations:{BENCH_KEY}");
+    let env = |name: &str| (name == "SPIN_VARIABLE_API_KEYS").then(|| keys.clone());
+    for component in ["platform", "ledger-api"] {
+        let mut summaries = Vec::new();
+        for pooling in [true, false] {
+            let options = HostOptions {
+                pooling,
+                ..HostOptions::default()
+            };
+            let app = App::load(&manifest, &config, state.path(), options, env).await?;
+            // Warm-up: fault in the pool's slots and the code.
+            app.time_instantiation(component, iterations / 10).await?;
+            let mut samples = app.time_instantiation(component, iterations).await?;
+            summaries.push(Summary::of(&mut samples));
+        }
+        let (pooled, on_demand) = (summaries[0], summaries[1]);
+        report.row(
+            "instantiate",
+            &format!("{component} (median, p99)"),
+            format!("{} / {}", us(pooled.median), us(pooled.p99)),
+            format!("on-demand {} / {}", us(on_demand.median), us(on_demand.p99)),
+            Some(pooled.median.as_secs_f64() / on_demand.median.as_secs_f64()),
+        );
+    }
+    report.note(format!(
+        "instantiate: {iterations} fresh stores + instantiations per component in-process; `ledger-api` is composed with the ledger (two components, one instance)."
+    ));
+    Ok(())
+}
+
+fn throughput(result: &LoadResult) -> f64 {
+    result.latencies.len() as f64 / result.elapsed.as_secs_f64()
+}
+
+fn get(path: &str) -> Arc<dyn Fn(usize) -> Planned + Send + Sync> {
+    let path = path.to_string();
+    Arc::new(move |_| Planned {
+        method: http::Method::GET,
+        path: path.clone(),
+        headers: Vec::new(),
+        body: Bytes::new(),
+    })
+}
+
+/// A trivial route over loopback against a server without WebAssembly.
+pub async fn http(report: &mut Report, requests: usize) -> Result<()> {
+    let host = ChildHost::start(
+        manifest_path(PLATFORM_MANIFEST)?,
+        &["default", "ledger"],
+        "memory",
+        &[("SPIN_VARIABLE_API_KEYS", &format!("operations:{BENCH_KEY}"))],
+    )?;
+    load::run(
+        host.address,
+        CONNECTIONS,
+        requests / 10,
+        "warm-up",
+        get("/v1/health"),
+    )
+    .await?;
+    let mut wasm = load::run(
+        host.address,
+        CONNECTIONS,
+        requests,
+        "GET /v1/health",
+        get("/v1/health"),
+    )
+    .await?;
+    drop(host);
+
+    let (mut baseline_child, baseline_address) = start_static_child()?;
+    load::run(
+        baseline_address,
+        CONNECTIONS,
+        requests / 10,
+        "warm-up",
+        get("/"),
+    )
+    .await?;
+    let baseline = load::run(
+        baseline_address,
+        CONNECTIONS,
+        requests,
+        "bare hyper",
+        get("/"),
+    )
+    .await;
+    let _ = baseline_child.kill();
+    let _ = baseline_child.wait();
+    let mut baseline = baseline?;
+
+    let (rps, base_rps) = (throughput(&wasm), throughput(&baseline));
+    let (s, b) = (
+        Summary::of(&mut wasm.latencies),
+        Summary::of(&mut baseline.latencies),
+    );
+    report.row(
+        "http",
+        "GET /v1/health, 32 connections",
+        format!("{rps:.0} req/s, {} / {}", us(s.median), us(s.p99)),
+        format!(
+            "bare hyper {base_rps:.0} req/s, {} / {}",
+            us(b.median),
+            us(b.p99)
+        ),
+        Some(rps / base_rps),
+    );
+    report.note(format!(
+        "http: {requests} requests from a closed-loop Rust load generator in the benchmark process; the host is a separate `lendwork up` process; latencies median / p99."
+    ));
+    Ok(())
+}
+
+fn posting(book: String, index: usize) -> Planned {
+    let cents = 100 + (index % 9_900);
+    let amount = format!("{}.{:02}", cents / 100, cents % 100);
+    let id = format!("bench-{index}");
+    let body = serde_json::json!({
+        "id": id,
+        "effective_date": "2026-11-27",
+        "description": "benchmark repayment",
+        "lines": [
+            {"account": "cash", "side": "debit", "amount": amount, "currency": "USD"},
+            {"account": "loan-principal", "side": "credit", "amount": amount, "currency": "USD"},
+        ],
+    });
+    Planned {
+        method: http::Method::POST,
+        path: format!("/v1/ledger/books/{book}/entries"),
+        headers: vec![
+            ("content-type", "application/json".into()),
+            ("authorization", format!("Bearer {BENCH_KEY}")),
+        ],
+        body: Bytes::from(body.to_string()),
+    }
+}
+
+/// Ledger postings per second over HTTP, to one loan and spread over many.
+pub async fn ledger(report: &mut Report, postings: usize) -> Result<()> {
+    for store in ["memory", "spin"] {
+        let host = ChildHost::start(
+            manifest_path(PLATFORM_MANIFEST)?,
+            &["default", "ledger"],
+            store,
+            &[("SPIN_VARIABLE_API_KEYS", &format!("operations:{BENCH_KEY}"))],
+        )?;
+        let backend = if store == "spin" { "SQLite" } else { "memory" };
+        let scenarios: [(&str, usize, Arc<dyn Fn(usize) -> Planned + Send + Sync>); 2] = [
+            (
+                "one loan",
+                postings / 4,
+                Arc::new(|i| posting("loan-hot".into(), i)),
+            ),
+            (
+                "10,000 loans",
+                postings,
+                Arc::new(|i| posting(format!("loan-{:05}", i % SPREAD_LOANS), 1_000_000 + i)),
+            ),
+        ];
+        for (scenario, count, plan) in scenarios {
+            let label = format!("{backend}, {scenario}");
+            let mut result = load::run(host.address, CONNECTIONS, count, &label, plan).await?;
+            let rate = throughput(&result);
+            let retries = result.retries;
+            let s = Summary::of(&mut result.latencies);
+            report.row(
+                "ledger",
+                &format!("{backend}, {scenario}"),
+                format!("{rate:.0} postings/s, {} / {}", us(s.median), us(s.p99)),
+                format!("{retries} conflict retries"),
+                None,
+            );
+        }
+    }
+    report.note(format!(
+        "ledger: POST /v1/ledger/books/{{book}}/entries (ledger-api composed with the ledger, CAS per book) from {CONNECTIONS} connections; {} postings to one loan, {postings} spread over {SPREAD_LOANS} loans; SQLite is WAL with synchronous=FULL and group commit.",
+        postings / 4
+    ));
+    Ok(())
+}
+
+/// Lending math natively against the same workloads inside a component.
+pub async fn math(report: &mut Report, iterations: u32) -> Result<()> {
+    let host = ChildHost::start(manifest_path(MATH_MANIFEST)?, &[], "memory", &[])?;
+    let stream = tokio::net::TcpStream::connect(host.address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    for workload in mathbench::Workload::ALL {
+        // Natively: the same function, same iterations, best of three.
+        let mut native = Duration::MAX;
+        let mut checksum = 0;
+        for _ in 0..3 {
+            let started = Instant::now();
+            checksum = std::hint::black_box(mathbench::run(workload, iterations));
+            native = native.min(started.elapsed());
+        }
+        let mut wasm = Duration::MAX;
+        for _ in 0..3 {
+            sender.ready().await?;
+            let request =
+                hyper::Request::get(format!("/mathbench/{workload}?iterations={iterations}"))
+                    .header(http::header::HOST, host.address.to_string())
+                    .body(http_body_util::Empty::<Bytes>::new())?;
+            let response = sender.send_request(request).await?;
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await?
+                .to_bytes();
+            let answer: serde_json::Value =
+                serde_json::from_slice(&body).context("mathbench answer")?;
+            anyhow::ensure!(
+                answer["checksum"].as_i64() == Some(checksum),
+                "wasm and native disagree on {workload}: {answer}"
+            );
+            let nanos = answer["elapsed_ns"].as_u64().context("elapsed_ns")?;
+            wasm = wasm.min(Duration::from_nanos(nanos));
+        }
+        let per = |d: Duration| d / iterations;
+        report.row(
+            "math",
+            &format!("{workload} (per operation)"),
+            format!("wasm {}", us(per(wasm))),
+            format!("native {}", us(per(native))),
+            Some(wasm.as_secs_f64() / native.as_secs_f64()),
+        );
+    }
+    report.note(format!(
+        "math: {iterations} iterations of each workload, best of three; wasm time is measured inside the component (wasi monotonic clock), so it excludes HTTP and instantiation; checksums must match native."
+    ));
+    Ok(())
+}
