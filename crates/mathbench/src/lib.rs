@@ -42,10 +42,10 @@ use lendmath::money::{Currency, Money};
 use lendmath::rate::AnnualRate;
 use lendmath::schedule::{self, AmortizationMethod, LoanTerms, Schedule};
 
-/// Most iterations of one run a caller should ask for. At the slowest workload (a
-/// 360-installment schedule with its APR, well under a millisecond natively) this keeps a
-/// run within about a minute, inside an HTTP request's patience; enough iterations for
-/// timings far above clock resolution.
+/// Most iterations of one run a caller should ask for: the component refuses more. Enough
+/// for the cheap workloads (a fraction of a microsecond each) to run far above clock
+/// resolution. The schedule costs milliseconds per iteration (its APR solve dominates), so
+/// callers timing it should ask for hundreds to a few thousand, not the maximum.
 pub const ITERATIONS_MAX: u32 = 100_000;
 
 /// A benchmark workload.
