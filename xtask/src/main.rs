@@ -24,6 +24,7 @@ const GUESTS: &[&str] = &[
     "probe",
     "misbehave",
     "ticker",
+    "mathbench-component",
 ];
 /// The target the components are built for.
 const GUEST_TARGET: &str = "wasm32-wasip2";

@@ -290,6 +290,20 @@ fn error_from_wit(error: wit::LedgerError) -> LedgerError {
     }
 }
 
+fn side_to_wit(side: Side) -> wit::Side {
+    match side {
+        Side::Debit => wit::Side::Debit,
+        Side::Credit => wit::Side::Credit,
+    }
+}
+
+fn side_from_wit(side: wit::Side) -> Side {
+    match side {
+        wit::Side::Debit => Side::Debit,
+        wit::Side::Credit => Side::Credit,
+    }
+}
+
 fn entry_to_wit(entry: JournalEntry) -> wit::JournalEntry {
     wit::JournalEntry {
         id: entry.id,
@@ -300,10 +314,25 @@ fn entry_to_wit(entry: JournalEntry) -> wit::JournalEntry {
             .into_iter()
             .map(|line| wit::PostingLine {
                 account: line.account,
-                side: match line.side {
-                    Side::Debit => wit::Side::Debit,
-                    Side::Credit => wit::Side::Credit,
-                },
+                side: side_to_wit(line.side),
+                amount: line.amount,
+                currency: line.currency,
+            })
+            .collect(),
+    }
+}
+
+fn entry_from_wit(entry: wit::JournalEntry) -> JournalEntry {
+    JournalEntry {
+        id: entry.id,
+        effective_date: entry.effective_date,
+        description: entry.description,
+        lines: entry
+            .lines
+            .into_iter()
+            .map(|line| PostingLine {
+                account: line.account,
+                side: side_from_wit(line.side),
                 amount: line.amount,
                 currency: line.currency,
             })
@@ -312,27 +341,9 @@ fn entry_to_wit(entry: JournalEntry) -> wit::JournalEntry {
 }
 
 fn stored_from_wit(stored: wit::StoredEntry) -> StoredEntry {
-    let entry = stored.entry;
     StoredEntry {
         sequence: stored.sequence,
-        entry: JournalEntry {
-            id: entry.id,
-            effective_date: entry.effective_date,
-            description: entry.description,
-            lines: entry
-                .lines
-                .into_iter()
-                .map(|line| PostingLine {
-                    account: line.account,
-                    side: match line.side {
-                        wit::Side::Debit => Side::Debit,
-                        wit::Side::Credit => Side::Credit,
-                    },
-                    amount: line.amount,
-                    currency: line.currency,
-                })
-                .collect(),
-        },
+        entry: entry_from_wit(stored.entry),
         previous_hash: stored.previous_hash,
         hash: stored.hash,
     }

@@ -258,25 +258,28 @@ fn entry_from_wit(entry: wit::JournalEntry) -> ledger_core::JournalEntry {
     }
 }
 
+fn entry_to_wit(entry: ledger_core::JournalEntry) -> wit::JournalEntry {
+    wit::JournalEntry {
+        id: entry.id,
+        effective_date: entry.effective_date,
+        description: entry.description,
+        lines: entry
+            .lines
+            .into_iter()
+            .map(|line| wit::PostingLine {
+                account: line.account,
+                side: side_to_wit(line.side),
+                amount: line.amount,
+                currency: line.currency,
+            })
+            .collect(),
+    }
+}
+
 fn stored_to_wit(stored: StoredEntry) -> wit::StoredEntry {
-    let entry = stored.entry;
     wit::StoredEntry {
         sequence: stored.sequence,
-        entry: wit::JournalEntry {
-            id: entry.id,
-            effective_date: entry.effective_date,
-            description: entry.description,
-            lines: entry
-                .lines
-                .into_iter()
-                .map(|line| wit::PostingLine {
-                    account: line.account,
-                    side: side_to_wit(line.side),
-                    amount: line.amount,
-                    currency: line.currency,
-                })
-                .collect(),
-        },
+        entry: entry_to_wit(stored.entry),
         previous_hash: stored.previous_hash,
         hash: stored.hash,
     }

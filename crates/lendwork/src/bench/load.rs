@@ -29,6 +29,9 @@ pub struct Planned {
     pub body: Bytes,
 }
 
+/// Makes the `i`-th request of a run.
+pub type Plan = Arc<dyn Fn(usize) -> Planned + Send + Sync>;
+
 /// What a run measured.
 pub struct LoadResult {
     /// Latency of every successful request (including its retries).
@@ -47,7 +50,7 @@ pub async fn run(
     connections: usize,
     total: usize,
     label: &str,
-    plan: Arc<dyn Fn(usize) -> Planned + Send + Sync>,
+    plan: Plan,
 ) -> Result<LoadResult> {
     let next = Arc::new(AtomicUsize::new(0));
     let progress = ProgressBar::new(total as u64).with_message(label.to_string());
@@ -80,7 +83,7 @@ async fn worker(
     address: SocketAddr,
     total: usize,
     next: Arc<AtomicUsize>,
-    plan: Arc<dyn Fn(usize) -> Planned + Send + Sync>,
+    plan: Plan,
     progress: ProgressBar,
 ) -> Result<(Vec<Duration>, u64)> {
     let stream = tokio::net::TcpStream::connect(address).await?;

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use bytes::Bytes;
 
 use super::child::{ChildHost, start_static_child};
-use super::load::{self, LoadResult, Planned};
+use super::load::{self, LoadResult, Plan, Planned};
 use super::report::{Report, Summary, us};
 use crate::app::{App, HostOptions};
 use crate::manifest::Manifest;
@@ -63,7 +63,14 @@ pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
         }
         let (pooled, on_demand) = (summaries[0], summaries[1]);
         if component == "platform" {
-            let app = App::load(&manifest, &config, state.path(), HostOptions::default(), env).await?;
+            let app = App::load(
+                &manifest,
+                &config,
+                state.path(),
+                HostOptions::default(),
+                env,
+            )
+            .await?;
             let mut samples = Vec::with_capacity(iterations);
             for _ in 0..iterations {
                 let request = hyper::Request::get("http://localhost/v1/health")
@@ -100,7 +107,7 @@ fn throughput(result: &LoadResult) -> f64 {
     result.latencies.len() as f64 / result.elapsed.as_secs_f64()
 }
 
-fn get(path: &str) -> Arc<dyn Fn(usize) -> Planned + Send + Sync> {
+fn get(path: &str) -> Plan {
     let path = path.to_string();
     Arc::new(move |_| Planned {
         method: http::Method::GET,
@@ -215,10 +222,16 @@ pub async fn ledger(report: &mut Report, postings: usize) -> Result<()> {
         let backend = if store == "spin" { "SQLite" } else { "memory" };
         // The loans exist before the measurement, as in a servicing book: the first
         // posting to a book also registers it, which is not the steady state.
-        let open: Arc<dyn Fn(usize) -> Planned + Send + Sync> =
-            Arc::new(|i| posting(format!("loan-{i:05}"), 2_000_000 + i));
-        load::run(host.address, CONNECTIONS, SPREAD_LOANS, &format!("{backend}, opening loans"), open).await?;
-        let scenarios: [(&str, usize, Arc<dyn Fn(usize) -> Planned + Send + Sync>); 2] = [
+        let open: Plan = Arc::new(|i| posting(format!("loan-{i:05}"), 2_000_000 + i));
+        load::run(
+            host.address,
+            CONNECTIONS,
+            SPREAD_LOANS,
+            &format!("{backend}, opening loans"),
+            open,
+        )
+        .await?;
+        let scenarios: [(&str, usize, Plan); 2] = [
             (
                 "one loan",
                 postings / 4,

@@ -68,19 +68,13 @@ impl KvStore for MemoryStore {
             Some(c) => Bound::Excluded(c.to_string()),
             None => Bound::Unbounded,
         };
-        let mut keys: Vec<String> = inner
+        let keys: Vec<String> = inner
             .entries
             .range((start, Bound::Unbounded))
             .take(LIST_PAGE_KEYS + 1)
             .map(|(k, _)| k.clone())
             .collect();
-        let cursor = if keys.len() > LIST_PAGE_KEYS {
-            keys.pop();
-            keys.last().cloned()
-        } else {
-            None
-        };
-        Ok(KeyPage { keys, cursor })
+        Ok(KeyPage::from_overfetched(keys))
     }
 
     async fn compare_and_swap(

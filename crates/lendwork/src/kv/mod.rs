@@ -53,6 +53,20 @@ pub struct KeyPage {
     pub cursor: Option<String>,
 }
 
+impl KeyPage {
+    /// Builds a page from up to `LIST_PAGE_KEYS + 1` ordered keys: the extra key, when
+    /// present, only says that another page follows.
+    pub fn from_overfetched(mut keys: Vec<String>) -> KeyPage {
+        let cursor = if keys.len() > LIST_PAGE_KEYS {
+            keys.truncate(LIST_PAGE_KEYS);
+            keys.last().cloned()
+        } else {
+            None
+        };
+        KeyPage { keys, cursor }
+    }
+}
+
 /// A key-value store backend.
 #[async_trait]
 pub trait KvStore: Send + Sync + 'static {

@@ -141,10 +141,8 @@ impl KvStore for RedisStore {
         let mut all: Vec<String> = self.conn().keys("*").await.map_err(backend)?;
         all.retain(|k| !k.starts_with('\u{0}') && cursor.is_none_or(|c| k.as_str() > c));
         all.sort();
-        let more = all.len() > LIST_PAGE_KEYS;
-        all.truncate(LIST_PAGE_KEYS);
-        let cursor = if more { all.last().cloned() } else { None };
-        Ok(KeyPage { keys: all, cursor })
+        all.truncate(LIST_PAGE_KEYS + 1);
+        Ok(KeyPage::from_overfetched(all))
     }
 
     async fn compare_and_swap(

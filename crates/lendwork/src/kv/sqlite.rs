@@ -305,7 +305,7 @@ impl KvStore for SqliteStore {
     }
 
     async fn list_keys(&self, cursor: Option<&str>) -> Result<KeyPage, KvError> {
-        let mut keys = self.read(|conn| {
+        let keys = self.read(|conn| {
             let mut st =
                 conn.prepare_cached("SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2")?;
             let rows = st.query_map(
@@ -314,13 +314,7 @@ impl KvStore for SqliteStore {
             )?;
             rows.collect::<rusqlite::Result<Vec<String>>>()
         })?;
-        let cursor = if keys.len() > LIST_PAGE_KEYS {
-            keys.pop();
-            keys.last().cloned()
-        } else {
-            None
-        };
-        Ok(KeyPage { keys, cursor })
+        Ok(KeyPage::from_overfetched(keys))
     }
 
     async fn compare_and_swap(
