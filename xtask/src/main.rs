@@ -172,6 +172,8 @@ fn lint() -> Result<()> {
 
 fn bench(extra: &[String]) -> Result<()> {
     build()?;
+    // wrk leaves more of the CPU to the server than the built-in load generator.
+    ensure_package("wrk", "wrk")?;
     let redis = Redis::start()?;
     let mut command = Command::new("target/host/lendwork");
     command
@@ -192,23 +194,7 @@ struct Redis {
 
 impl Redis {
     fn start() -> Result<Redis> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            eprintln!("redis-server is missing; installing it (Debian package redis-server)");
-            run(Command::new("apt-get")
-                .args(["install", "-y", "-q", "redis-server"])
-                .env("DEBIAN_FRONTEND", "noninteractive"))
-            .or_else(|_| {
-                run(Command::new("apt-get").args(["update", "-q"]))?;
-                run(Command::new("apt-get")
-                    .args(["install", "-y", "-q", "redis-server"])
-                    .env("DEBIAN_FRONTEND", "noninteractive"))
-            })
-            .context("Redis is needed by the tests: install redis-server")?;
-        }
+        ensure_package("redis-server", "redis-server").context("Redis is needed by the tests")?;
         let port = free_port()?;
         let dir = TempDir::new()?;
         let child = Command::new("redis-server")
@@ -252,6 +238,25 @@ impl Drop for Redis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Installs Debian's `package` when `binary` is not on the PATH.
+fn ensure_package(binary: &str, package: &str) -> Result<()> {
+    if Command::new(binary).arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    eprintln!("{binary} is missing; installing the Debian package {package}");
+    let install = || {
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-q", package])
+            .env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    install()
+        .or_else(|_| {
+            run(Command::new("apt-get").args(["update", "-q"]))?;
+            install()
+        })
+        .with_context(|| format!("cannot install {package}"))
 }
 
 fn free_port() -> Result<u16> {

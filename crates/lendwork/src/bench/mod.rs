@@ -13,6 +13,7 @@ mod child;
 mod load;
 mod report;
 mod scenarios;
+mod wrk;
 
 use std::path::PathBuf;
 

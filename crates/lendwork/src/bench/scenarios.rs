@@ -117,6 +117,45 @@ fn get(path: &str) -> Plan {
     })
 }
 
+/// One load run's figures, whichever generator produced them.
+struct Measured {
+    requests_per_second: f64,
+    latency: Summary,
+}
+
+/// Seconds each `wrk` run lasts.
+const WRK_SECONDS: u32 = 10;
+
+/// Loads `path` on `address` with `wrk` when installed, else the Rust generator.
+async fn measure(
+    address: std::net::SocketAddr,
+    path: &str,
+    requests: usize,
+    label: &str,
+) -> Result<Measured> {
+    if super::wrk::available() {
+        let address_path = path.to_string();
+        let result = tokio::task::spawn_blocking(move || {
+            super::wrk::run(address, &address_path, CONNECTIONS, WRK_SECONDS)
+        })
+        .await??;
+        return Ok(Measured {
+            requests_per_second: result.requests_per_second,
+            latency: Summary {
+                count: 0,
+                median: result.median,
+                p99: result.p99,
+            },
+        });
+    }
+    load::run(address, CONNECTIONS, requests / 10, "warm-up", get(path)).await?;
+    let mut result = load::run(address, CONNECTIONS, requests, label, get(path)).await?;
+    Ok(Measured {
+        requests_per_second: throughput(&result),
+        latency: Summary::of(&mut result.latencies),
+    })
+}
+
 /// A trivial route over loopback against a server without WebAssembly.
 pub async fn http(report: &mut Report, requests: usize) -> Result<()> {
     let host = ChildHost::start(
@@ -125,64 +164,38 @@ pub async fn http(report: &mut Report, requests: usize) -> Result<()> {
         "memory",
         &[("SPIN_VARIABLE_API_KEYS", &format!("operations:{BENCH_KEY}"))],
     )?;
-    load::run(
-        host.address,
-        CONNECTIONS,
-        requests / 10,
-        "warm-up",
-        get("/v1/health"),
-    )
-    .await?;
-    let mut wasm = load::run(
-        host.address,
-        CONNECTIONS,
-        requests,
-        "GET /v1/health",
-        get("/v1/health"),
-    )
-    .await?;
+    let wasm = measure(host.address, "/v1/health", requests, "GET /v1/health").await?;
     drop(host);
 
     let (mut baseline_child, baseline_address) = start_static_child()?;
-    load::run(
-        baseline_address,
-        CONNECTIONS,
-        requests / 10,
-        "warm-up",
-        get("/"),
-    )
-    .await?;
-    let baseline = load::run(
-        baseline_address,
-        CONNECTIONS,
-        requests,
-        "bare hyper",
-        get("/"),
-    )
-    .await;
+    let baseline = measure(baseline_address, "/", requests, "bare hyper").await;
     let _ = baseline_child.kill();
     let _ = baseline_child.wait();
-    let mut baseline = baseline?;
+    let baseline = baseline?;
 
-    let (rps, base_rps) = (throughput(&wasm), throughput(&baseline));
-    let (s, b) = (
-        Summary::of(&mut wasm.latencies),
-        Summary::of(&mut baseline.latencies),
-    );
+    let (s, b) = (wasm.latency, baseline.latency);
     report.row(
         "http",
         &format!("GET /v1/health, {CONNECTIONS} connections"),
-        format!("{rps:.0} req/s, {} / {}", us(s.median), us(s.p99)),
         format!(
-            "bare hyper {base_rps:.0} req/s, {} / {}",
+            "{:.0} req/s, {} / {}",
+            wasm.requests_per_second,
+            us(s.median),
+            us(s.p99)
+        ),
+        format!(
+            "bare hyper {:.0} req/s, {} / {}",
+            baseline.requests_per_second,
             us(b.median),
             us(b.p99)
         ),
-        Some(rps / base_rps),
+        Some(wasm.requests_per_second / baseline.requests_per_second),
     );
-    report.note(format!(
-        "http: {requests} requests from a closed-loop Rust load generator in the benchmark process; the host is a separate `lendwork up` process; latencies median / p99."
-    ));
+    report.note(if super::wrk::available() {
+        format!("http: wrk (1 thread, {CONNECTIONS} connections, {WRK_SECONDS} s) against a separate `lendwork up` process and against the bare hyper baseline; latencies median / p99.")
+    } else {
+        format!("http: {requests} requests from the closed-loop Rust load generator in the benchmark process (wrk not installed); the host is a separate `lendwork up` process; latencies median / p99.")
+    });
     Ok(())
 }
 
