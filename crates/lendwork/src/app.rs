@@ -62,6 +62,9 @@ pub struct HostOptions {
     pub queue_timeout: Duration,
     /// Whether instances come from the pooling allocator (off only to measure its gain).
     pub pooling: bool,
+    /// Whether components' stdout and stderr reach the host's (their log lines); the
+    /// in-process benchmarks turn it off.
+    pub component_output: bool,
 }
 
 impl Default for HostOptions {
@@ -75,6 +78,7 @@ impl Default for HostOptions {
             max_concurrent_instances: 256,
             queue_timeout: Duration::from_secs(5),
             pooling: true,
+            component_output: true,
         }
     }
 }
@@ -425,8 +429,12 @@ impl App {
         deadline: Duration,
     ) -> Store<InstanceState> {
         let dispatch: Arc<dyn InternalDispatch> = Arc::new(Chain(self.this.clone()));
+        let mut wasi = WasiCtx::builder();
+        if self.options.component_output {
+            wasi.inherit_stdout().inherit_stderr();
+        }
         let state = InstanceState {
-            wasi: WasiCtx::builder().inherit_stdout().inherit_stderr().build(),
+            wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             kv: component.kv.clone(),

@@ -127,9 +127,14 @@ fn parse_variables(pairs: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn init_logging() {
+fn init_logging(command: &Command) {
+    // Benchmarks print a table; the host's start-up lines would only bury it.
+    let default = match command {
+        Command::Bench(_) => "warn",
+        _ => "info",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("LENDWORK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -169,19 +174,19 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    if let Command::Calc(args) = &cli.command {
-        // Calculators are pure: no runtime, no logging set-up, and the exit code says
-        // whether the request was valid.
-        std::process::exit(lendwork::calc_cli::run(args));
-    }
-    init_logging();
+    // Calculators are pure: no runtime, no logging set-up, and the exit code says whether
+    // the request was valid.
+    let command = match cli.command {
+        Command::Calc(args) => std::process::exit(lendwork::calc_cli::run(&args)),
+        other => other,
+    };
+    init_logging(&command);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Up(args) => up(args).await,
-            Command::Calc(_) => unreachable!("handled before the runtime starts"),
             Command::Bench(args) => lendwork::bench::run(&args).await,
             Command::BenchStaticServer { listen } => {
                 lendwork::bench::serve_static(listen, lendwork::bench::HEALTH_BODY).await
@@ -194,6 +199,8 @@ fn run(cli: Cli) -> Result<()> {
                 println!("cron component `{component}` ran once");
                 Ok(())
             }
+            // Answered above, before the runtime started.
+            Command::Calc(_) => Ok(()),
         }
     })
 }

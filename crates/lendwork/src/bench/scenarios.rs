@@ -38,6 +38,14 @@ fn manifest_path(path: &str) -> Result<&Path> {
     Ok(path)
 }
 
+/// Host options for in-process measurements: components' log lines are discarded.
+fn quiet() -> HostOptions {
+    HostOptions {
+        component_output: false,
+        ..HostOptions::default()
+    }
+}
+
 /// Per-request instantiation, pooling against on-demand allocation.
 pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
     let manifest = Manifest::load(manifest_path(PLATFORM_MANIFEST)?)?;
@@ -51,10 +59,7 @@ pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
     for component in ["platform", "ledger-api"] {
         let mut summaries = Vec::new();
         for pooling in [true, false] {
-            let options = HostOptions {
-                pooling,
-                ..HostOptions::default()
-            };
+            let options = HostOptions { pooling, ..quiet() };
             let app = App::load(&manifest, &config, state.path(), options, env).await?;
             // Warm-up: fault in the pool's slots and the code.
             app.time_instantiation(component, iterations / 10).await?;
@@ -63,14 +68,7 @@ pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
         }
         let (pooled, on_demand) = (summaries[0], summaries[1]);
         if component == "platform" {
-            let app = App::load(
-                &manifest,
-                &config,
-                state.path(),
-                HostOptions::default(),
-                env,
-            )
-            .await?;
+            let app = App::load(&manifest, &config, state.path(), quiet(), env).await?;
             let mut samples = Vec::with_capacity(iterations);
             for _ in 0..iterations {
                 let request = hyper::Request::get("http://localhost/v1/health")

@@ -203,12 +203,16 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    /// Runs the shared suite when `LENDWORK_TEST_REDIS_URL` names an empty Redis database
-    /// (the test runner starts one on loopback); otherwise says so and passes nothing off
-    /// as tested.
+    /// Runs the shared suite when `LENDWORK_TEST_REDIS_URL` names a Redis database that
+    /// may be emptied (`cargo xtask test` starts one on loopback and sets
+    /// `LENDWORK_REQUIRE_REDIS=1`, which turns a missing URL into a failure).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn redis_store_passes_the_suite() {
         let Ok(url) = std::env::var("LENDWORK_TEST_REDIS_URL") else {
+            assert!(
+                std::env::var("LENDWORK_REQUIRE_REDIS").as_deref() != Ok("1"),
+                "LENDWORK_REQUIRE_REDIS=1 but LENDWORK_TEST_REDIS_URL is not set"
+            );
             eprintln!("SKIPPED: LENDWORK_TEST_REDIS_URL is not set");
             return;
         };
