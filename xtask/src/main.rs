@@ -7,7 +7,7 @@
 //! * `test` — builds, starts a Redis on loopback (installing `redis-server` if missing),
 //!   and runs every test of the workspace;
 //! * `lint` — `cargo fmt --check` and clippy with `-D warnings`, natively and for wasm;
-//! * `bench` — builds and runs the benchmarks, writing figures to BENCHMARKS.md.
+//! * `bench` — builds and runs the benchmarks, writing their figures into BENCHMARKS.md.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -174,15 +174,9 @@ fn bench(extra: &[String]) -> Result<()> {
     build()?;
     // wrk leaves more of the CPU to the server than the built-in load generator.
     ensure_package("wrk", "wrk")?;
-    let redis = Redis::start()?;
-    let mut command = Command::new("target/host/lendwork");
-    command
-        .arg("bench")
-        .args(extra)
-        .env("LENDWORK_BENCH_REDIS_URL", redis.url());
-    let result = run(&mut command);
-    drop(redis);
-    result
+    run(Command::new("target/host/lendwork")
+        .args(["bench", "--write", "BENCHMARKS.md"])
+        .args(extra))
 }
 
 /// A throw-away Redis server on a loopback port, stopped when dropped.

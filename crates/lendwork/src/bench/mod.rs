@@ -29,7 +29,7 @@ pub use report::{Report, Summary};
 /// Arguments of `lendwork bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Benchmarks to run: instantiate, http, ledger, math (default: all).
+    /// Benchmarks to run: instantiate, http, kv, ledger, math (default: all).
     #[arg(value_delimiter = ',')]
     pub only: Vec<String>,
     /// Write the figures as Markdown to this file (e.g. BENCHMARKS.md).
@@ -51,6 +51,9 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     if wants("http") {
         scenarios::http(&mut report, 100_000 / scale).await?;
     }
+    if wants("kv") {
+        scenarios::kv(&mut report, 40_000 / scale).await?;
+    }
     if wants("ledger") {
         scenarios::ledger(&mut report, 20_000 / scale).await?;
     }
@@ -59,7 +62,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     }
     println!("{}", report.table());
     if let Some(path) = &args.write {
-        std::fs::write(path, report.markdown())?;
+        report.write_into(path)?;
         println!("figures written to {}", path.display());
     }
     Ok(())

@@ -127,6 +127,38 @@ impl Report {
     }
 }
 
+/// Marks where `lendwork bench --write` puts its figures in a Markdown file; the text
+/// around the markers (analysis, history) is kept.
+const FIGURES_START: &str = "<!-- figures:start (written by `cargo xtask bench`) -->";
+const FIGURES_END: &str = "<!-- figures:end -->";
+
+impl Report {
+    /// Writes the figures into `path` between the figure markers, creating the file (or
+    /// appending the markers) when needed.
+    pub fn write_into(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let existing = std::fs::read_to_string(path).unwrap_or_default();
+        let figures = format!(
+            "{FIGURES_START}\nMeasured {} on {} CPUs ({}).\n\n{}{FIGURES_END}",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            std::env::consts::ARCH,
+            self.markdown()
+        );
+        let text = match (existing.find(FIGURES_START), existing.find(FIGURES_END)) {
+            (Some(start), Some(end)) if start < end => format!(
+                "{}{figures}{}",
+                &existing[..start],
+                &existing[end + FIGURES_END.len()..]
+            ),
+            _ if existing.is_empty() => format!("# Benchmarks\n\n{figures}\n"),
+            _ => format!("{existing}\n{figures}\n"),
+        };
+        std::fs::write(path, text)
+    }
+}
+
 impl Default for Report {
     fn default() -> Self {
         Report::new()
@@ -136,6 +168,25 @@ impl Default for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_replace_only_their_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("BENCHMARKS.md");
+        let mut report = Report::new();
+        report.row("http", "first", "1 req/s".into(), String::new(), None);
+        report.write_into(&path).unwrap();
+        let with_analysis = std::fs::read_to_string(&path).unwrap() + "\n## Analysis\nkept\n";
+        std::fs::write(&path, with_analysis).unwrap();
+        let mut report = Report::new();
+        report.row("http", "second", "2 req/s".into(), String::new(), None);
+        report.write_into(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("| http | second | 2 req/s"));
+        assert!(!text.contains("first"));
+        assert!(text.ends_with("## Analysis\nkept\n"));
+        assert_eq!(text.matches(FIGURES_START).count(), 1);
+    }
 
     #[test]
     fn summary_picks_order_statistics() {

@@ -221,6 +221,44 @@ fn posting(book: String, index: usize) -> Planned {
     }
 }
 
+/// The SQLite store alone: durable writes per second from as many concurrent writers as
+/// the HTTP benchmarks use, to see how much of a posting's time is the store's.
+pub async fn kv(report: &mut Report, writes: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Arc::new(crate::kv::sqlite::SqliteStore::open(
+        &dir.path().join("kv.db"),
+    )?);
+    let started = Instant::now();
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..CONNECTIONS {
+        let store = store.clone();
+        writers.spawn(async move {
+            let mut samples = Vec::with_capacity(writes / CONNECTIONS);
+            for i in 0..writes / CONNECTIONS {
+                let key = format!("ledger/book/loan-{writer:02}/entry/{i:020}");
+                let t = Instant::now();
+                crate::kv::KvStore::set(&*store, &key, &[7u8; 400]).await?;
+                samples.push(t.elapsed());
+            }
+            Ok::<_, crate::kv::KvError>(samples)
+        });
+    }
+    let mut samples = Vec::with_capacity(writes);
+    while let Some(done) = writers.join_next().await {
+        samples.extend(done??);
+    }
+    let rate = samples.len() as f64 / started.elapsed().as_secs_f64();
+    let s = Summary::of(&mut samples);
+    report.row(
+        "kv",
+        &format!("SQLite durable set, {CONNECTIONS} writers"),
+        format!("{rate:.0} writes/s, {} / {}", us(s.median), us(s.p99)),
+        String::new(),
+        None,
+    );
+    Ok(())
+}
+
 /// Ledger postings per second over HTTP, to one loan and spread over many.
 pub async fn ledger(report: &mut Report, postings: usize) -> Result<()> {
     for store in ["memory", "spin"] {
