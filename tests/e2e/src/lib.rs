@@ -58,6 +58,17 @@ pub fn redis_url() -> Option<String> {
     }
 }
 
+/// `url` with its database number replaced by `database`.
+fn redis_database(url: &str, database: usize) -> String {
+    let server = match url.rsplit_once('/') {
+        Some((server, db)) if db.chars().all(|c| c.is_ascii_digit()) && server.contains("://") => {
+            server
+        }
+        _ => url.trim_end_matches('/'),
+    };
+    format!("{server}/{database}")
+}
+
 /// Where a key-value label lives in a test host.
 #[derive(Debug, Clone)]
 pub enum Backend {
@@ -110,9 +121,14 @@ impl HostConfig {
     }
 
     /// Replaces the backend of every store.
+    /// On Redis each label gets its own database (`/0`, `/1`, …), so labels stay separate
+    /// stores as they are on the other backends.
     pub fn with_backend(mut self, backend: Backend) -> HostConfig {
-        for (_, b) in &mut self.stores {
-            *b = backend.clone();
+        for (index, (_, b)) in self.stores.iter_mut().enumerate() {
+            *b = match &backend {
+                Backend::Redis(url) => Backend::Redis(redis_database(url, index)),
+                other => other.clone(),
+            };
         }
         self
     }
