@@ -102,8 +102,9 @@ struct RawManifest {
     variables: BTreeMap<String, VariableDecl>,
     #[serde(default)]
     trigger: BTreeMap<String, Vec<toml::Table>>,
+    /// Parsed one by one, so an error names its component.
     #[serde(default)]
-    component: BTreeMap<String, RawComponent>,
+    component: BTreeMap<String, toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -184,8 +185,13 @@ impl Manifest {
         }
 
         let mut components = BTreeMap::new();
-        for (id, raw_component) in raw.component {
-            let component = parse_component(&id, raw_component, base_dir, &raw.variables)
+        for (id, table) in raw.component {
+            let component = table
+                .try_into::<RawComponent>()
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))
+                .and_then(|raw_component| {
+                    parse_component(&id, raw_component, base_dir, &raw.variables)
+                })
                 .with_context(|| format!("[component.{id}]"))?;
             components.insert(id, component);
         }

@@ -254,3 +254,97 @@ fn misbehaving_components_are_stopped_while_others_keep_serving() {
     assert!(!panic.text().contains("on purpose"));
     assert_eq!(host.get("/misbehave/ok").status, 200);
 }
+
+/// Runs `lendwork up` on a manifest written into a temporary directory and returns its
+/// stderr; the host must refuse to start.
+fn refused_start(manifest: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let root = workspace_root();
+    let manifest = manifest.replace(
+        "@TARGET@",
+        &root
+            .join("target/wasm32-wasip2/release")
+            .display()
+            .to_string(),
+    );
+    let path = dir.path().join("spin.toml");
+    std::fs::write(&path, manifest).unwrap();
+    let output = std::process::Command::new(host_binary())
+        .args(["up", "--listen", "127.0.0.1:0", "--from"])
+        .arg(&path)
+        .arg("--state-dir")
+        .arg(dir.path())
+        .env("SPIN_VARIABLE_API_KEYS", "operations:k")
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "the host started on a bad manifest"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const BAD_MANIFEST_HEAD: &str = r#"
+spin_manifest_version = 2
+[application]
+name = "bad"
+[variables]
+api_keys = { required = true, secret = true }
+[[trigger.http]]
+route = "/..."
+component = "api"
+"#;
+
+#[test]
+fn bad_manifests_are_refused_with_the_reason() {
+    let missing = refused_start(&format!(
+        "{BAD_MANIFEST_HEAD}[component.api]\nsource = \"@TARGET@/nothing-here.wasm\"\n"
+    ));
+    assert!(
+        missing.contains("component `api`") && missing.contains("nothing-here.wasm"),
+        "{missing}"
+    );
+
+    let unknown_label = refused_start(&format!(
+        "{BAD_MANIFEST_HEAD}[component.api]\nsource = \"@TARGET@/probe.wasm\"\nkey_value_stores = [\"vault\"]\n"
+    ));
+    assert!(
+        unknown_label.contains("`vault`") && unknown_label.contains("[key_value_store.vault]"),
+        "{unknown_label}"
+    );
+
+    // The probe imports no ledger: the dependency satisfies nothing.
+    let no_import = refused_start(&format!(
+        "{BAD_MANIFEST_HEAD}[component.api]\nsource = \"@TARGET@/probe.wasm\"\n[component.api.dependencies]\n\"lending:ledger/ledger\" = {{ path = \"@TARGET@/ledger.wasm\", inherit_configuration = true }}\n"
+    ));
+    assert!(
+        no_import.contains("no import matching `lending:ledger/ledger`"),
+        "{no_import}"
+    );
+
+    // A dependency that does not export what the import needs.
+    let wrong_export = refused_start(&format!(
+        "{BAD_MANIFEST_HEAD}[component.api]\nsource = \"@TARGET@/ledger_api.wasm\"\nkey_value_stores = [\"default\"]\n[component.api.variables]\napi_keys = \"{{{{ api_keys }}}}\"\n[component.api.dependencies]\n\"lending:ledger/ledger\" = {{ path = \"@TARGET@/platform.wasm\", inherit_configuration = true }}\n"
+    ));
+    assert!(
+        wrong_export.contains("does not export `lending:ledger/ledger"),
+        "{wrong_export}"
+    );
+
+    // The ledger needs the component's stores: without inheritance Spin 4 refuses too.
+    let not_inherited = refused_start(&format!(
+        "{BAD_MANIFEST_HEAD}[component.api]\nsource = \"@TARGET@/ledger_api.wasm\"\nkey_value_stores = [\"default\"]\n[component.api.variables]\napi_keys = \"{{{{ api_keys }}}}\"\n[component.api.dependencies]\n\"lending:ledger/ledger\" = {{ path = \"@TARGET@/ledger.wasm\" }}\n"
+    ));
+    assert!(
+        not_inherited.contains("inherit_configuration = true"),
+        "{not_inherited}"
+    );
+
+    let typo = refused_start(&format!(
+        "{BAD_MANIFEST_HEAD}[component.api]\nsource = \"@TARGET@/probe.wasm\"\nkey_value_store = [\"default\"]\n"
+    ));
+    assert!(
+        typo.contains("[component.api]") && typo.contains("key_value_store"),
+        "{typo}"
+    );
+}
