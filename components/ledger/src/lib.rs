@@ -8,24 +8,30 @@
 //! Keys (see `ledger_core::keys`):
 //!
 //! * `ledger/book/{book}/head` — the [`BookHead`]: sequence, hash, running totals and the
-//!   newest entry as `pending`. Every post is one compare-and-swap of this key, so a book
-//!   changes atomically with only per-key CAS.
+//!   newest entries as `pending` (at most `ledger_core::MAX_PENDING_ENTRIES`). Every post
+//!   is one compare-and-swap of this key, so a book changes atomically with only per-key
+//!   CAS.
 //! * `ledger/book/{book}/entry/{sequence:020}` — a [`StoredEntry`].
 //! * `ledger/book/{book}/id/{entry_id}` — the sequence posted with that id.
 //! * `ledger/registry/{shard:02}` — sorted JSON list of the book ids in that shard, for the
 //!   trial balance.
 //!
-//! A post reads the head through a CAS handle. The head's `pending` entry is committed (it
-//! is in the head) but its entry and id keys may not be written yet, so the post writes
-//! them first ("materialises" them: same bytes whoever writes them). Then it checks the id
-//! for a replay, builds the next head with the new entry as `pending`, and swaps. After a
-//! successful swap it materialises the new entry too, but nothing depends on that write:
-//! the next writer, or any reader, falls back to `pending`.
+//! A post reads the head through a CAS handle and checks the id for a replay against the
+//! head's `pending` entries and the id index. The pending entries are committed (they are
+//! in the head) but their entry and id keys may not be written yet. When the list is full,
+//! the post first writes all of its entries' missing keys in one `set-many`
+//! ("materialises" them: same bytes whoever writes them) and builds the next head with
+//! the new entry alone as `pending`; otherwise the new entry is appended. Then it swaps.
+//! In steady state a post is one durable write, the swap, plus one batch per
+//! `MAX_PENDING_ENTRIES` posts; readers fall back to the pending entries (of their head,
+//! or of a newer one) for keys not written yet. `verify` writes the missing keys of the
+//! pending entries before its walk (best effort), so it checks entries as stored.
 //!
-//! Invariant: every entry below the head's sequence is materialised, because the writer
-//! that moves the head past an entry materialised it against the very head version it
-//! swaps. A brand-new book is added to its registry shard before its first head is
-//! swapped in, so the trial balance never misses a book with entries.
+//! Invariant: every entry with a sequence up to `sequence - pending.len()` is
+//! materialised, because the writer that shrinks the pending list materialised those
+//! entries against the very head version it swaps. A brand-new book is added to its
+//! registry shard before its first head is swapped in, so the trial balance never misses a
+//! book with entries.
 #![deny(missing_docs)]
 
 mod bindings {

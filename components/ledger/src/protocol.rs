@@ -62,6 +62,10 @@ fn invalid(error: FieldError) -> LedgerError {
 }
 
 /// `post`: validate, then the CAS loop on the book head.
+///
+/// One durable write per post in steady state, the swap; every
+/// [`ledger_core::MAX_PENDING_ENTRIES`] posts one more, the batch that writes the full
+/// pending list under its entries' own keys before the swap that empties it.
 pub fn post<K: Kv>(
     kv: &K,
     book: &str,
@@ -76,25 +80,34 @@ pub fn post<K: Kv>(
             Some(bytes) => Some(BookHead::decode(book, &bytes)?),
             None => None,
         };
-        if let Some(head) = &head {
-            materialise_pending(kv, head)?;
-            if let Some(stored) = replay(kv, head, &valid)? {
-                return Ok(Posted {
-                    stored,
-                    replayed: true,
-                });
-            }
+        if let Some(head) = &head
+            && let Some(stored) = replay(kv, head, &valid)?
+        {
+            return Ok(Posted {
+                stored,
+                replayed: true,
+            });
         }
         let base = head.unwrap_or_else(|| BookHead::genesis(book));
+        // The next head drops a full pending list: write its entries first, against the
+        // head version this handle read and the swap below compares with. If the swap is
+        // lost, the bytes written are committed entries' own bytes anyway.
+        materialise(kv, book, base.to_materialise())?;
         let (next, stored) = base.apply(&valid)?;
+        // The invariant: the only entries the new head stops carrying are the ones just
+        // materialised.
+        debug_assert!(
+            next.pending.len() == base.pending.len() + 1
+                || base.to_materialise() == base.pending.as_slice(),
+            "the pending list only shrinks after it was materialised"
+        );
         if base.sequence == 0 {
             register(kv, book)?;
         }
         match kv.swap(cas, &next.to_bytes())? {
+            // Committed. The entry's own keys are written by the post that finds the list
+            // full; until then readers find it in the head.
             Swap::Done => {
-                // Committed. Writing the entry's own keys now only saves the next reader
-                // the work; a failure here is repaired by whoever reads the head next.
-                let _ = materialise(kv, book, &stored);
                 return Ok(Posted {
                     stored,
                     replayed: false,
@@ -191,6 +204,11 @@ pub fn entries<K: Kv>(
 pub fn verify<K: Kv>(kv: &K, book: &str) -> Result<Verification, LedgerError> {
     validate_book_id(book).map_err(invalid)?;
     let head = load_head(kv, book)?;
+    // Verify vouches for the entries under their own keys, which is where an audit (or a
+    // tamper) looks: write the pending entries' missing keys first, so every entry up to
+    // this head is checked as stored. Best effort: committed entries' own bytes, never
+    // overwriting a key already there; if the write fails, the walk overlays the head.
+    let _ = materialise(kv, book, &head.pending);
     let mut verifier = Verifier::new(book);
     walk(kv, &head, 1, head.sequence, |sequence, stored| {
         verifier.push(sequence, stored);
@@ -235,30 +253,47 @@ fn load_head<K: Kv>(kv: &K, book: &str) -> Result<BookHead, LedgerError> {
     }
 }
 
-/// Writes the entry and id keys of `stored` (idempotent: same bytes whoever writes).
-fn materialise<K: Kv>(kv: &K, book: &str, stored: &StoredEntry) -> Result<(), LedgerError> {
-    kv.set_many(&[
-        (keys::entry_key(book, stored.sequence), stored.to_bytes()),
-        (
-            keys::id_key(book, &stored.entry.id),
-            keys::encode_sequence(stored.sequence),
-        ),
-    ])
-}
-
-/// Materialises the head's pending entry unless both its keys are already there.
-fn materialise_pending<K: Kv>(kv: &K, head: &BookHead) -> Result<(), LedgerError> {
-    let Some(pending) = &head.pending else {
-        return Ok(());
-    };
-    let wanted = [
-        keys::entry_key(&head.book, pending.sequence),
-        keys::id_key(&head.book, &pending.entry.id),
-    ];
-    if kv.get_many(&wanted)?.iter().all(Option::is_some) {
+/// Writes the entry and id keys of every entry of `pending` that are not there yet, in one
+/// `set-many` (idempotent: the same bytes whoever writes them). Keys already written are
+/// left as they are, so a changed stored entry stays for `verify` to find.
+fn materialise<K: Kv>(kv: &K, book: &str, pending: &[StoredEntry]) -> Result<(), LedgerError> {
+    if pending.is_empty() {
         return Ok(());
     }
-    materialise(kv, &head.book, pending)
+    let wanted: Vec<String> = pending
+        .iter()
+        .flat_map(|stored| {
+            [
+                keys::entry_key(book, stored.sequence),
+                keys::id_key(book, &stored.entry.id),
+            ]
+        })
+        .collect();
+    let present = kv.get_many(&wanted)?;
+    if present.len() != wanted.len() {
+        return Err(LedgerError::Storage(
+            "get-many answered the wrong keys".into(),
+        ));
+    }
+    let missing: Vec<(String, Vec<u8>)> = pending
+        .iter()
+        .flat_map(|stored| {
+            [
+                (keys::entry_key(book, stored.sequence), stored.to_bytes()),
+                (
+                    keys::id_key(book, &stored.entry.id),
+                    keys::encode_sequence(stored.sequence),
+                ),
+            ]
+        })
+        .zip(present)
+        .filter(|(_, value)| value.is_none())
+        .map(|(pair, _)| pair)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    kv.set_many(&missing)
 }
 
 /// The original entry when `valid` was already posted with the same content;
@@ -282,15 +317,13 @@ fn replay<K: Kv>(
     Ok(Some(existing))
 }
 
-/// The entry posted with `id`, looking at the head's pending entry first.
+/// The entry posted with `id`, looking at the head's pending entries first.
 fn find_by_id<K: Kv>(
     kv: &K,
     head: &BookHead,
     id: &str,
 ) -> Result<Option<StoredEntry>, LedgerError> {
-    if let Some(pending) = &head.pending
-        && pending.entry.id == id
-    {
+    if let Some(pending) = head.pending_with_id(id) {
         return Ok(Some(pending.clone()));
     }
     let Some(bytes) = kv.get(&keys::id_key(&head.book, id))? else {
@@ -310,7 +343,7 @@ fn find_by_id<K: Kv>(
 }
 
 /// Reads one entry. A missing key is only legitimate for a committed entry not yet
-/// materialised, which is then the pending entry of this head or of a newer one.
+/// materialised, which is then a pending entry of this head or of a newer one.
 fn read_entry<K: Kv>(kv: &K, head: &BookHead, sequence: u64) -> Result<StoredEntry, LedgerError> {
     if let Some(bytes) = kv.get(&keys::entry_key(&head.book, sequence))? {
         return decode_stored_entry(&bytes);
@@ -327,11 +360,11 @@ fn pending_at<K: Kv>(
     head: &BookHead,
     sequence: u64,
 ) -> Result<Option<StoredEntry>, LedgerError> {
-    if let Some(pending) = head.pending.as_ref().filter(|p| p.sequence == sequence) {
+    if let Some(pending) = head.pending_at(sequence) {
         return Ok(Some(pending.clone()));
     }
     let fresh = load_head(kv, &head.book)?;
-    Ok(fresh.pending.filter(|p| p.sequence == sequence))
+    Ok(fresh.pending_at(sequence).cloned())
 }
 
 /// Feeds entries `first..=last` (within the head) to `visit` in order, reading them in
@@ -401,7 +434,7 @@ fn register<K: Kv>(kv: &K, book: &str) -> Result<(), LedgerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ledger_core::{JournalEntry, PostingLine, Side};
+    use ledger_core::{JournalEntry, MAX_PENDING_ENTRIES, PostingLine, Side};
     use std::cell::{Cell, RefCell};
     use std::collections::BTreeMap;
 
@@ -414,6 +447,10 @@ mod tests {
         version: Cell<u64>,
         /// `set-many` fails (writes nothing) while set.
         fail_set_many: Cell<bool>,
+        /// `set-many` writes its first pair, then fails, while set.
+        partial_set_many: Cell<bool>,
+        /// The number of pairs of every `set-many` that wrote.
+        batches: RefCell<Vec<usize>>,
         /// Every swap loses while set.
         always_lose: Cell<bool>,
         /// Runs once, just before the next swap: a rival writer.
@@ -457,6 +494,13 @@ mod tests {
             if self.fail_set_many.get() {
                 return Err(LedgerError::Storage("injected set-many failure".into()));
             }
+            if self.partial_set_many.get() {
+                if let Some((key, value)) = pairs.first() {
+                    self.put(key, value.clone());
+                }
+                return Err(LedgerError::Storage("injected partial set-many".into()));
+            }
+            self.batches.borrow_mut().push(pairs.len());
             for (key, value) in pairs {
                 self.put(key, value.clone());
             }
@@ -583,38 +627,341 @@ mod tests {
         assert_eq!(kv.len(), 0);
     }
 
+    /// Posts `e1..=en` (dated 2026-01-{n}, amount n) to book `b`.
+    fn post_n(kv: &MemoryKv, n: u64) -> Vec<StoredEntry> {
+        (1..=n)
+            .map(|i| {
+                let day = format!("2026-01-{:02}", (i - 1) % 28 + 1);
+                post(kv, "b", &entry(&format!("e{i}"), &day, &i.to_string()))
+                    .unwrap()
+                    .stored
+            })
+            .collect()
+    }
+
+    /// The protocol's invariant: every entry up to `sequence - pending.len()` is written
+    /// under its own keys, with the bytes of the entry committed at that sequence.
+    fn assert_invariant(kv: &MemoryKv, book: &str) {
+        let head = load_head(kv, book).unwrap();
+        assert!(head.pending.len() <= MAX_PENDING_ENTRIES);
+        let materialised = head.sequence - head.pending.len() as u64;
+        for sequence in 1..=materialised {
+            let bytes = kv
+                .raw(&keys::entry_key(book, sequence))
+                .unwrap_or_else(|| panic!("entry {sequence} is not materialised"));
+            let stored = decode_stored_entry(&bytes).unwrap();
+            assert_eq!(stored.sequence, sequence);
+            let id = kv.raw(&keys::id_key(book, &stored.entry.id)).unwrap();
+            assert_eq!(keys::decode_sequence(&id), Some(sequence));
+        }
+    }
+
+    fn entry_keys_written(kv: &MemoryKv, book: &str, last: u64) -> Vec<u64> {
+        (1..=last)
+            .filter(|&sequence| kv.raw(&keys::entry_key(book, sequence)).is_some())
+            .collect()
+    }
+
     #[test]
-    fn a_lost_materialisation_is_repaired_and_never_seen() {
+    fn a_full_ring_is_materialised_in_one_batch_and_steady_state_writes_only_the_head() {
         let kv = MemoryKv::default();
-        post(&kv, "b", &entry("a", "2026-01-01", "1")).unwrap();
-        kv.fail_set_many.set(true);
-        let second = post(&kv, "b", &entry("b", "2026-01-02", "2")).unwrap();
-        assert_eq!(second.stored.sequence, 2);
-        assert!(kv.raw(&keys::entry_key("b", 2)).is_none());
-        // Readers overlay the pending entry.
-        assert_eq!(get_entry(&kv, "b", "b").unwrap(), second.stored);
-        let (page, next) = entries(&kv, "b", None, 10).unwrap();
-        assert_eq!((page.len(), next), (2, None));
+        let stored = post_n(&kv, MAX_PENDING_ENTRIES as u64);
+        // Eight posts: the head (and the registry) only, no set-many at all.
+        assert!(kv.batches.borrow().is_empty());
+        assert_eq!(kv.len(), 2);
+        let head = load_head(&kv, "b").unwrap();
+        assert_eq!(head.pending, stored);
+        assert_eq!(head.to_materialise(), &stored[..]);
+        assert_invariant(&kv, "b");
+
+        // The ninth writes all eight (entry and id keys) in one batch, then empties the list.
+        post_n_from(&kv, 9, 9);
+        assert_eq!(*kv.batches.borrow(), vec![2 * MAX_PENDING_ENTRIES]);
+        let head = load_head(&kv, "b").unwrap();
+        assert_eq!(head.pending.len(), 1);
+        assert_eq!(head.pending[0].sequence, 9);
+        assert_eq!(entry_keys_written(&kv, "b", 9), (1..=8).collect::<Vec<_>>());
+        assert_invariant(&kv, "b");
+
+        // One batch per eight posts from then on.
+        post_n_from(&kv, 10, 25);
+        assert_eq!(kv.batches.borrow().len(), 3);
+        assert_eq!(load_head(&kv, "b").unwrap().pending.len(), 1);
+        assert_invariant(&kv, "b");
         assert!(verify(&kv, "b").unwrap().intact);
-        // The next writer materialises it before moving the head on.
+    }
+
+    /// Posts `e{from}..=e{to}` to book `b`, as [`post_n`] numbers them.
+    fn post_n_from(kv: &MemoryKv, from: u64, to: u64) {
+        for i in from..=to {
+            let day = format!("2026-01-{:02}", (i - 1) % 28 + 1);
+            let posted = post(kv, "b", &entry(&format!("e{i}"), &day, &i.to_string())).unwrap();
+            assert_eq!((posted.stored.sequence, posted.replayed), (i, false));
+        }
+    }
+
+    #[test]
+    fn replays_from_deep_in_the_ring_and_from_the_id_index() {
+        let kv = MemoryKv::default();
+        let stored = post_n(&kv, 8);
+        let keys_before = kv.len();
+        // The oldest pending entry, the deepest in the ring: replayed, nothing written.
+        for (i, original) in stored.iter().enumerate() {
+            let n = i as u64 + 1;
+            let day = format!("2026-01-{n:02}");
+            let again = post(&kv, "b", &entry(&format!("e{n}"), &day, &format!("{n}.00")));
+            let again = again.unwrap();
+            assert!(again.replayed);
+            assert_eq!(&again.stored, original);
+        }
+        assert_eq!(kv.len(), keys_before);
+        assert!(kv.batches.borrow().is_empty());
+        assert_eq!(load_head(&kv, "b").unwrap().sequence, 8);
+
+        // After the batch, the same entries replay from the id index.
+        post_n_from(&kv, 9, 9);
+        let again = post(&kv, "b", &entry("e3", "2026-01-03", "3")).unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.stored, stored[2]);
+        assert_eq!(load_head(&kv, "b").unwrap().sequence, 9);
+    }
+
+    #[test]
+    fn a_duplicate_id_inside_the_ring_is_refused_and_moves_nothing() {
+        let kv = MemoryKv::default();
+        post_n(&kv, 6);
+        let head = kv.raw(&keys::head_key("b"));
+        for id in ["e1", "e3", "e6"] {
+            assert!(matches!(
+                post(&kv, "b", &entry(id, "2026-01-01", "99")),
+                Err(LedgerError::DuplicateId(_))
+            ));
+        }
+        assert_eq!(kv.raw(&keys::head_key("b")), head);
+        // And once materialised, through the id index.
+        post_n_from(&kv, 7, 9);
+        assert!(matches!(
+            post(&kv, "b", &entry("e2", "2026-01-02", "99")),
+            Err(LedgerError::DuplicateId(_))
+        ));
+        assert_eq!(load_head(&kv, "b").unwrap().sequence, 9);
+    }
+
+    #[test]
+    fn readers_overlay_several_pending_entries() {
+        let kv = MemoryKv::default();
+        post_n(&kv, 3);
+        post_n_from(&kv, 4, 13);
+        // Entries 1..=8 are stored, 9..=13 only in the head.
+        assert_eq!(load_head(&kv, "b").unwrap().pending.len(), 5);
+        assert_eq!(
+            entry_keys_written(&kv, "b", 13),
+            (1..=8).collect::<Vec<_>>()
+        );
+        for n in 1..=13u64 {
+            let found = get_entry(&kv, "b", &format!("e{n}")).unwrap();
+            assert_eq!(found.sequence, n);
+        }
+        // Pages across the boundary between stored and pending entries.
+        let mut after = None;
+        let mut seen = Vec::new();
+        loop {
+            let (page, next) = entries(&kv, "b", after, 3).unwrap();
+            seen.extend(page.iter().map(|s| s.sequence));
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, (1..=13).collect::<Vec<_>>());
+        // As of 2026-01-10: entries 1..=10 (amounts 1..=10), two of them pending.
+        let early = balances(&kv, "b", Some("2026-01-10")).unwrap();
+        assert_eq!(net(&early, "loan-principal"), "55.00");
+        let all = balances(&kv, "b", None).unwrap();
+        assert_eq!(net(&all, "loan-principal"), "91.00");
+        let trial = trial_balance(&kv).unwrap();
+        assert_eq!((trial.books, trial.entries), (1, 13));
+        // Verify overlays them when it cannot write them...
+        kv.fail_set_many.set(true);
+        let verification = verify(&kv, "b").unwrap();
+        assert_eq!(
+            (verification.intact, verification.entries_checked),
+            (true, 13)
+        );
+        assert_eq!(entry_keys_written(&kv, "b", 13).len(), 8);
+        // ...and otherwise writes them first, so it checks them as stored.
         kv.fail_set_many.set(false);
-        post(&kv, "b", &entry("c", "2026-01-03", "3")).unwrap();
-        assert!(kv.raw(&keys::entry_key("b", 2)).is_some());
-        assert!(kv.raw(&keys::id_key("b", "b")).is_some());
+        assert!(verify(&kv, "b").unwrap().intact);
+        assert_eq!(
+            entry_keys_written(&kv, "b", 13),
+            (1..=13).collect::<Vec<_>>()
+        );
+        // The next full ring (9..=16) writes only what is missing (14..=16).
+        post_n_from(&kv, 14, 17);
+        assert_eq!(*kv.batches.borrow().last().unwrap(), 2 * 3);
+        assert_invariant(&kv, "b");
         assert!(verify(&kv, "b").unwrap().intact);
     }
 
     #[test]
-    fn a_post_that_cannot_materialise_the_previous_entry_moves_nothing() {
+    fn a_reader_with_an_old_head_finds_entries_in_the_newer_head() {
         let kv = MemoryKv::default();
-        kv.fail_set_many.set(true);
-        post(&kv, "b", &entry("a", "2026-01-01", "1")).unwrap();
-        // Entry 1 is only in the head; posting 2 must first write it, and cannot.
-        assert!(matches!(
-            post(&kv, "b", &entry("b", "2026-01-01", "1")),
-            Err(LedgerError::Storage(_))
-        ));
-        assert_eq!(load_head(&kv, "b").unwrap().sequence, 1);
+        post_n(&kv, 8);
+        let old = load_head(&kv, "b").unwrap();
+        post_n_from(&kv, 9, 10);
+        // Entry 9's keys were never written: a reader holding the old head would not find
+        // it there, but finds it in the current head.
+        assert_eq!(pending_at(&kv, &old, 9).unwrap().unwrap().sequence, 9);
+        assert!(pending_at(&kv, &old, 11).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_lost_write_of_the_materialising_batch_is_never_visible() {
+        for partial in [false, true] {
+            let kv = MemoryKv::default();
+            let stored = post_n(&kv, 8);
+            let head = kv.raw(&keys::head_key("b"));
+            kv.fail_set_many.set(!partial);
+            kv.partial_set_many.set(partial);
+            // Entries 1..=8 are only in the head; posting 9 must first write them, and cannot.
+            assert!(matches!(
+                post(&kv, "b", &entry("e9", "2026-01-09", "9")),
+                Err(LedgerError::Storage(_))
+            ));
+            assert_eq!(kv.raw(&keys::head_key("b")), head);
+            kv.partial_set_many.set(false);
+            // Readers see the eight committed entries and nothing of the ninth.
+            assert!(matches!(
+                get_entry(&kv, "b", "e9"),
+                Err(LedgerError::NotFound(_))
+            ));
+            let (page, next) = entries(&kv, "b", None, 500).unwrap();
+            assert_eq!((page, next), (stored.clone(), None));
+            let verification = verify(&kv, "b").unwrap();
+            assert_eq!(
+                (verification.intact, verification.entries_checked),
+                (true, 8)
+            );
+            assert_eq!(trial_balance(&kv).unwrap().entries, 8);
+            // Once the store writes again, the post goes through.
+            kv.fail_set_many.set(false);
+            post_n_from(&kv, 9, 9);
+            assert_invariant(&kv, "b");
+            assert!(verify(&kv, "b").unwrap().intact);
+        }
+    }
+
+    #[test]
+    fn a_head_of_the_single_pending_format_is_read_and_continued() {
+        // A book as the earlier protocol left it: entries 1..=4 under their own keys, the
+        // head carrying entry 5 alone as `pending` (an object, not a list).
+        let kv = MemoryKv::default();
+        let stored = post_n(&kv, 5);
+        for earlier in &stored[..4] {
+            kv.put(&keys::entry_key("b", earlier.sequence), earlier.to_bytes());
+            kv.put(
+                &keys::id_key("b", &earlier.entry.id),
+                keys::encode_sequence(earlier.sequence),
+            );
+        }
+        let mut head = load_head(&kv, "b").unwrap();
+        head.pending = vec![stored[4].clone()];
+        let one = String::from_utf8(stored[4].to_bytes()).unwrap();
+        let old = String::from_utf8(head.to_bytes()).unwrap().replace(
+            &format!("\"pending\":[{one}]"),
+            &format!("\"pending\":{one}"),
+        );
+        assert!(old.contains("\"pending\":{\"sequence\":5"));
+        kv.put(&keys::head_key("b"), old.into_bytes());
+        assert_eq!(load_head(&kv, "b").unwrap(), head);
+        assert_invariant(&kv, "b");
+
+        assert_eq!(get_entry(&kv, "b", "e5").unwrap(), stored[4]);
+        assert!(verify(&kv, "b").unwrap().intact);
+        assert!(
+            post(&kv, "b", &entry("e5", "2026-01-05", "5"))
+                .unwrap()
+                .replayed
+        );
+        post_n_from(&kv, 6, 20);
+        assert_invariant(&kv, "b");
+        let verification = verify(&kv, "b").unwrap();
+        assert_eq!(
+            (verification.intact, verification.entries_checked),
+            (true, 20)
+        );
+    }
+
+    /// A small deterministic generator for the property test below (no extra dependency).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+        }
+    }
+
+    #[test]
+    fn random_posts_keep_the_invariant_and_verify() {
+        for seed in 1..=64u64 {
+            let kv = MemoryKv::default();
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+            let mut committed: Vec<(String, String)> = Vec::new();
+            for _ in 0..rng.below(60) + 1 {
+                let (id, amount) = match rng.below(10) {
+                    // A replay of an earlier entry, or the same id with other content.
+                    0 | 1 if !committed.is_empty() => {
+                        let (id, amount) =
+                            committed[rng.below(committed.len() as u64) as usize].clone();
+                        if rng.below(2) == 0 {
+                            (id, amount)
+                        } else {
+                            (id, format!("{}.01", amount))
+                        }
+                    }
+                    _ => (
+                        format!("p{}", committed.len() + 1),
+                        (rng.below(999) + 1).to_string(),
+                    ),
+                };
+                let fault = rng.below(12);
+                kv.fail_set_many.set(fault == 0);
+                kv.partial_set_many.set(fault == 1);
+                if fault == 2 {
+                    let rival = format!("r{}", committed.len() + 1);
+                    *kv.before_swap.borrow_mut() = Some(Box::new(move |kv: &MemoryKv| {
+                        let _ = post(kv, "b", &entry(&rival, "2026-01-01", "3"));
+                    }));
+                }
+                let result = post(&kv, "b", &entry(&id, "2026-01-01", &amount));
+                kv.before_swap.borrow_mut().take();
+                kv.fail_set_many.set(false);
+                kv.partial_set_many.set(false);
+                match result {
+                    Ok(posted) if !posted.replayed => committed.push((id, amount)),
+                    Ok(_) | Err(LedgerError::DuplicateId(_) | LedgerError::Storage(_)) => {}
+                    Err(other) => panic!("seed {seed}: {other:?}"),
+                }
+                if kv.raw(&keys::head_key("b")).is_some() {
+                    assert_invariant(&kv, "b");
+                }
+            }
+            let Ok(head) = load_head(&kv, "b") else {
+                continue;
+            };
+            // Every committed post is in the book, under its sequence.
+            for (id, _) in &committed {
+                assert_eq!(get_entry(&kv, "b", id).unwrap().entry.id, *id);
+            }
+            let verification = verify(&kv, "b").unwrap();
+            assert!(verification.intact, "seed {seed}: {verification:?}");
+            assert_eq!(verification.entries_checked, head.sequence);
+            assert_eq!(trial_balance(&kv).unwrap().entries, head.sequence);
+        }
     }
 
     #[test]
@@ -680,6 +1027,8 @@ mod tests {
         for n in 0..3 {
             post(&kv, "b", &entry(&format!("e{n}"), "2026-01-01", "1")).unwrap();
         }
+        // Verify writes the pending entries under their own keys, where a tamper happens.
+        assert!(verify(&kv, "b").unwrap().intact);
         // Tamper with entry 2: verify names it.
         let key = keys::entry_key("b", 2);
         let tampered = String::from_utf8(kv.raw(&key).unwrap())

@@ -1,12 +1,12 @@
 //! The book head: the one record a post compare-and-swaps.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::BOOK_ACCOUNTS_MAX;
 use crate::balances::{Balance, Totals};
 use crate::chain::{GENESIS_HASH, StoredEntry, is_hash_hex};
 use crate::entry::{ValidEntry, validate_book_id};
 use crate::error::LedgerError;
+use crate::{BOOK_ACCOUNTS_MAX, MAX_PENDING_ENTRIES};
 
 /// Running totals of one account in one currency, in integer minor units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +25,7 @@ pub struct AccountTotal {
 /// The head of a book (`ledger/book/{book}/head`): where the chain ends and what it sums to.
 ///
 /// Every post replaces the head with compare-and-swap, so the head is the book's single
-/// point of atomicity: sequence, hash, totals and the newest entry change together or not
+/// point of atomicity: sequence, hash, totals and the newest entries change together or not
 /// at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,10 +40,32 @@ pub struct BookHead {
     pub entry_count: u64,
     /// Running totals, sorted by account then currency, balanced per currency.
     pub totals: Vec<AccountTotal>,
-    /// The newest entry, carried in the head so that committing it is the head's swap
-    /// alone. Its own key (and its id key) may not be written yet: whoever reads the head
-    /// next writes them (they are the same bytes whoever writes them).
-    pub pending: Option<StoredEntry>,
+    /// The newest entries, oldest first, at most [`MAX_PENDING_ENTRIES`], ending with the
+    /// entry at `sequence`. They are carried in the head so that committing an entry is the
+    /// head's swap alone; their own keys (and id keys) may not be written yet. Invariant:
+    /// every entry with a sequence up to `sequence - pending.len()` is written under its
+    /// own keys, because the writer that empties the list writes all of them first.
+    ///
+    /// Stored as a JSON list; heads written when this was a single entry (an object, or
+    /// `null`) still decode, as a list of one (or none).
+    #[serde(deserialize_with = "pending_list")]
+    pub pending: Vec<StoredEntry>,
+}
+
+/// The stored forms of [`BookHead::pending`]: the current list, or the earlier single entry.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PendingForm {
+    List(Vec<StoredEntry>),
+    One(Box<StoredEntry>),
+}
+
+fn pending_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<StoredEntry>, D::Error> {
+    Ok(match Option::<PendingForm>::deserialize(deserializer)? {
+        None => Vec::new(),
+        Some(PendingForm::One(stored)) => vec![*stored],
+        Some(PendingForm::List(list)) => list,
+    })
 }
 
 impl BookHead {
@@ -55,13 +77,28 @@ impl BookHead {
             hash: GENESIS_HASH.to_string(),
             entry_count: 0,
             totals: Vec::new(),
-            pending: None,
+            pending: Vec::new(),
         }
     }
 
-    /// Appends `entry`: returns the new head (with the entry as `pending`) and the stored
-    /// entry. Refuses, changing nothing, when a running total would overflow or the book
-    /// would hold more than [`BOOK_ACCOUNTS_MAX`] (account, currency) pairs.
+    /// The pending entries the next post must write under their own keys before it swaps
+    /// in the head [`BookHead::apply`] builds from this one: all of them when the list is
+    /// full (that head keeps only the new entry), none otherwise.
+    pub fn to_materialise(&self) -> &[StoredEntry] {
+        if self.pending.len() >= MAX_PENDING_ENTRIES {
+            &self.pending
+        } else {
+            &[]
+        }
+    }
+
+    /// Appends `entry`: returns the new head and the stored entry. The new head's pending
+    /// list is this head's with the entry appended or, when this head's list is full, the
+    /// entry alone: the caller must then have written every entry of
+    /// [`BookHead::to_materialise`] under its own keys, and swap the new head in against
+    /// this very head's version. Refuses, changing nothing, when a running total would
+    /// overflow or the book would hold more than [`BOOK_ACCOUNTS_MAX`] (account, currency)
+    /// pairs.
     pub fn apply(&self, entry: &ValidEntry) -> Result<(BookHead, StoredEntry), LedgerError> {
         let before = self.running_totals().map_err(LedgerError::Storage)?;
         assert!(before.is_balanced(), "a head is balanced before a post");
@@ -83,13 +120,19 @@ impl BookHead {
         }
         assert!(after.is_balanced(), "a head is balanced after a post");
         let stored = StoredEntry::seal(sequence, entry, &self.hash);
+        let mut pending = if self.pending.len() >= MAX_PENDING_ENTRIES {
+            Vec::with_capacity(1)
+        } else {
+            self.pending.clone()
+        };
+        pending.push(stored.clone());
         let head = BookHead {
             book: self.book.clone(),
             sequence,
             hash: stored.hash.clone(),
             entry_count: self.entry_count + 1,
             totals: after.to_account_totals(),
-            pending: Some(stored.clone()),
+            pending,
         };
         debug_assert_eq!(head.check(), Ok(()));
         Ok((head, stored))
@@ -108,15 +151,23 @@ impl BookHead {
         Ok(totals.balances())
     }
 
-    /// The id of the pending (newest) entry, if any.
-    pub fn pending_id(&self) -> Option<&str> {
-        self.pending.as_ref().map(|stored| stored.entry.id.as_str())
+    /// The pending entry posted with `id`, if any.
+    pub fn pending_with_id(&self, id: &str) -> Option<&StoredEntry> {
+        self.pending.iter().find(|stored| stored.entry.id == id)
+    }
+
+    /// The pending entry at `sequence`, if any.
+    pub fn pending_at(&self, sequence: u64) -> Option<&StoredEntry> {
+        let first = self.pending.first()?.sequence;
+        let index = usize::try_from(sequence.checked_sub(first)?).ok()?;
+        self.pending.get(index)
     }
 
     /// Checks the head's own invariants: a valid book id, count equal to sequence, a hash of
     /// the right shape, sorted non-negative totals that balance per currency, at most
-    /// [`BOOK_ACCOUNTS_MAX`] of them, and a pending entry that is the newest entry and
-    /// re-hashes to the head's hash.
+    /// [`BOOK_ACCOUNTS_MAX`] of them, and at most [`MAX_PENDING_ENTRIES`] pending entries
+    /// with consecutive sequences ending at the head's, each re-hashing and linking to the
+    /// one before, the last to the head's hash.
     pub fn check(&self) -> Result<(), String> {
         validate_book_id(&self.book).map_err(|e| format!("head names a bad book: {e}"))?;
         if self.entry_count != self.sequence {
@@ -137,15 +188,31 @@ impl BookHead {
         }
         if self.sequence == 0 {
             let empty = self.hash == GENESIS_HASH && self.totals.is_empty();
-            if !empty || self.pending.is_some() {
+            if !empty || !self.pending.is_empty() {
                 return Err("head without entries has a hash, totals or a pending entry".into());
             }
         }
-        if let Some(pending) = &self.pending {
-            if pending.sequence != self.sequence || pending.hash != self.hash {
-                return Err("head pending entry is not its newest entry".to_string());
-            }
-            pending.check(self.sequence, &pending.previous_hash)?;
+        if self.pending.len() > MAX_PENDING_ENTRIES {
+            return Err("head holds too many pending entries".to_string());
+        }
+        let Some(last) = self.pending.last() else {
+            return Ok(());
+        };
+        if last.sequence != self.sequence || last.hash != self.hash {
+            return Err("head pending entries do not end with its newest entry".to_string());
+        }
+        // Consecutive sequences ending at the head's: the first is sequence - len + 1 >= 1.
+        let count = self.pending.len() as u64;
+        if count > self.sequence {
+            return Err("head holds more pending entries than entries".to_string());
+        }
+        let mut previous_hash = self.pending[0].previous_hash.clone();
+        if self.sequence == count && previous_hash != GENESIS_HASH {
+            return Err("head pending entry 1 does not follow the genesis hash".to_string());
+        }
+        for (stored, sequence) in self.pending.iter().zip(self.sequence - count + 1..) {
+            stored.check(sequence, &previous_hash)?;
+            previous_hash.clone_from(&stored.hash);
         }
         Ok(())
     }

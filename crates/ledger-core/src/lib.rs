@@ -74,8 +74,16 @@ pub const LINES_MIN: usize = 2;
 
 /// Most lines in one entry. A disbursement net of several fees, or a payment allocated
 /// over fees, interest and principal, takes a handful; 64 leaves room for unusual splits
-/// while keeping one entry, and the head that carries it as `pending`, a few kilobytes.
+/// while keeping one entry a few kilobytes.
 pub const LINES_MAX: usize = 64;
+
+/// Most entries a book head carries as `pending` (committed, their own keys perhaps not
+/// written yet). A post that finds the list full writes all of its entries in one batch
+/// before its swap, so the entries' own keys cost one durable write per this many posts
+/// instead of one per post, besides the swap. Every post rewrites the head and readers
+/// overlay the list, so it stays short: 8 typical entries keep the head a few KiB (even 8
+/// entries of [`LINES_MAX`] lines stay far below a store's value limit).
+pub const MAX_PENDING_ENTRIES: usize = 8;
 
 /// Longest chart-of-accounts code, in characters: `loan-principal-past-due-90` is 26, but
 /// hierarchical codes (`assets:loans:consumer:principal:past-due-90`) grow; 128 matches

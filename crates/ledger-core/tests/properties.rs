@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use ledger_core::{
-    BookHead, JournalEntry, LedgerError, PostingLine, Side, StoredEntry, Totals,
-    TrialBalanceFolder, Verifier, decode_stored_entry, split_field_errors, validate_entry,
+    BookHead, GENESIS_HASH, JournalEntry, LedgerError, MAX_PENDING_ENTRIES, PostingLine, Side,
+    StoredEntry, Totals, TrialBalanceFolder, Verifier, decode_stored_entry, split_field_errors,
+    validate_entry,
 };
 use proptest::prelude::*;
 
@@ -127,6 +128,13 @@ fn book(entries: &[JournalEntry]) -> (BookHead, Vec<StoredEntry>) {
         // Pair assertion: what is written reads back identical and checked.
         let decoded = BookHead::decode("loan-0042", &next.to_bytes()).unwrap();
         assert_eq!(decoded, next);
+        // The pending list grows to its bound, then restarts with the new entry alone
+        // (after the caller materialised the full list).
+        let full = head.pending.len() == MAX_PENDING_ENTRIES;
+        assert_eq!(head.to_materialise().is_empty(), !full);
+        let expected = if full { 1 } else { head.pending.len() + 1 };
+        assert_eq!(next.pending.len(), expected);
+        assert_eq!(next.pending.last(), Some(&one));
         head = next;
         stored.push(one);
     }
@@ -353,6 +361,109 @@ fn a_head_that_does_not_decode_is_a_storage_error() {
         Err(LedgerError::Storage(_))
     ));
     assert_eq!(BookHead::decode("b", &good).unwrap(), head);
+}
+
+/// A book of `n` small entries: the heads after each post and the stored entries.
+fn small_book(n: u64) -> (Vec<BookHead>, Vec<StoredEntry>) {
+    let mut heads = vec![BookHead::genesis("b")];
+    let mut stored = Vec::new();
+    for i in 1..=n {
+        let transfer = Transfer {
+            debit: 0,
+            credit: 1,
+            currency: 0,
+            amount_minor: i as i64 * 100,
+            split: None,
+        };
+        let entry = entry_of(format!("e{i}"), 1, &[transfer]);
+        let (next, one) = heads
+            .last()
+            .unwrap()
+            .apply(&validate_entry(&entry).unwrap())
+            .unwrap();
+        heads.push(next);
+        stored.push(one);
+    }
+    (heads, stored)
+}
+
+fn decodes(head: &BookHead) -> bool {
+    BookHead::decode(&head.book, &head.to_bytes()).is_ok()
+}
+
+#[test]
+fn heads_of_the_single_pending_format_still_decode() {
+    let (heads, stored) = small_book(3);
+    // `"pending": {entry}`, as heads were written before the list.
+    let mut expected = heads[3].clone();
+    expected.pending = vec![stored[2].clone()];
+    let one = String::from_utf8(stored[2].to_bytes()).unwrap();
+    let old = String::from_utf8(expected.to_bytes()).unwrap().replace(
+        &format!("\"pending\":[{one}]"),
+        &format!("\"pending\":{one}"),
+    );
+    assert!(old.contains("\"pending\":{\"sequence\":3"));
+    assert_eq!(BookHead::decode("b", old.as_bytes()).unwrap(), expected);
+    // `"pending": null`, as an empty book's head was written.
+    let genesis = String::from_utf8(BookHead::genesis("b").to_bytes())
+        .unwrap()
+        .replace("\"pending\":[]", "\"pending\":null");
+    assert!(genesis.contains("null"));
+    assert_eq!(
+        BookHead::decode("b", genesis.as_bytes()).unwrap(),
+        BookHead::genesis("b")
+    );
+    // A single entry that is not the newest is refused, as before.
+    let stale = old.replace("\"sequence\":3,", "\"sequence\":4,");
+    assert!(BookHead::decode("b", stale.as_bytes()).is_err());
+}
+
+#[test]
+fn the_head_check_wants_a_contiguous_chained_pending_list_ending_at_the_head() {
+    let (heads, stored) = small_book(MAX_PENDING_ENTRIES as u64 + 2);
+    for head in &heads {
+        assert!(decodes(head));
+    }
+    let full = &heads[MAX_PENDING_ENTRIES];
+    assert_eq!(full.pending, stored[..MAX_PENDING_ENTRIES]);
+    assert_eq!(full.pending_at(1), Some(&stored[0]));
+    assert_eq!(full.pending_with_id("e3"), Some(&stored[2]));
+    assert_eq!(
+        heads[MAX_PENDING_ENTRIES + 1].pending,
+        [stored[MAX_PENDING_ENTRIES].clone()]
+    );
+    assert_eq!(heads[MAX_PENDING_ENTRIES + 1].pending_at(1), None);
+
+    let refused = |change: &dyn Fn(&mut BookHead)| {
+        let mut head = full.clone();
+        change(&mut head);
+        !decodes(&head)
+    };
+    // A gap, a reordering, a missing newest entry, an entry of another book's chain.
+    assert!(refused(&|h| {
+        h.pending.remove(3);
+    }));
+    assert!(refused(&|h| h.pending.swap(2, 3)));
+    assert!(refused(&|h| {
+        h.pending.pop();
+    }));
+    assert!(refused(
+        &|h| h.pending[4].entry.description = "changed".into()
+    ));
+    assert!(refused(&|h| h.pending[0].previous_hash = "1".repeat(64)));
+    // Dropping older entries keeps a valid head (they are then stored under their keys).
+    let mut suffix = full.clone();
+    suffix.pending.drain(..5);
+    assert!(decodes(&suffix));
+    // More than the bound.
+    let mut long = heads[MAX_PENDING_ENTRIES + 1].clone();
+    long.pending = stored.clone();
+    assert!(!decodes(&long));
+    // The first entry of a book links to the genesis hash.
+    let mut first = heads[1].clone();
+    assert_eq!(first.pending[0].previous_hash, GENESIS_HASH);
+    first.pending[0].sequence = 0;
+    assert!(!decodes(&first));
 }
 
 #[test]
