@@ -24,8 +24,8 @@
 //! the new entry alone as `pending`; otherwise the new entry is appended. Then it swaps.
 //! In steady state a post is one durable write, the swap, plus one batch per
 //! `MAX_PENDING_ENTRIES` posts; readers fall back to the pending entries (of their head,
-//! or of a newer one) for keys not written yet. `verify` writes the missing keys of the
-//! pending entries before its walk (best effort), so it checks entries as stored.
+//! or of a newer one) for keys not written yet. `verify` only reads: stored entries are
+//! checked as stored, pending ones from the head.
 //!
 //! Invariant: every entry with a sequence up to `sequence - pending.len()` is
 //! materialised, because the writer that shrinks the pending list materialised those

@@ -204,11 +204,9 @@ pub fn entries<K: Kv>(
 pub fn verify<K: Kv>(kv: &K, book: &str) -> Result<Verification, LedgerError> {
     validate_book_id(book).map_err(invalid)?;
     let head = load_head(kv, book)?;
-    // Verify vouches for the entries under their own keys, which is where an audit (or a
-    // tamper) looks: write the pending entries' missing keys first, so every entry up to
-    // this head is checked as stored. Best effort: committed entries' own bytes, never
-    // overwriting a key already there; if the write fails, the walk overlays the head.
-    let _ = materialise(kv, book, &head.pending);
+    // Read-only: entries under their own keys are checked as stored; the head's pending
+    // entries (not yet written under their keys) are checked from the head, whose decode
+    // already re-hashed and linked them.
     let mut verifier = Verifier::new(book);
     walk(kv, &head, 1, head.sequence, |sequence, stored| {
         verifier.push(sequence, stored);
@@ -781,24 +779,16 @@ mod tests {
         assert_eq!(net(&all, "loan-principal"), "91.00");
         let trial = trial_balance(&kv).unwrap();
         assert_eq!((trial.books, trial.entries), (1, 13));
-        // Verify overlays them when it cannot write them...
-        kv.fail_set_many.set(true);
+        // Verify only reads: the pending entries are checked from the head.
         let verification = verify(&kv, "b").unwrap();
         assert_eq!(
             (verification.intact, verification.entries_checked),
             (true, 13)
         );
         assert_eq!(entry_keys_written(&kv, "b", 13).len(), 8);
-        // ...and otherwise writes them first, so it checks them as stored.
-        kv.fail_set_many.set(false);
-        assert!(verify(&kv, "b").unwrap().intact);
-        assert_eq!(
-            entry_keys_written(&kv, "b", 13),
-            (1..=13).collect::<Vec<_>>()
-        );
-        // The next full ring (9..=16) writes only what is missing (14..=16).
+        // The next full ring (9..=16) is written in one batch when entry 17 arrives.
         post_n_from(&kv, 14, 17);
-        assert_eq!(*kv.batches.borrow().last().unwrap(), 2 * 3);
+        assert_eq!(*kv.batches.borrow().last().unwrap(), 2 * 8);
         assert_invariant(&kv, "b");
         assert!(verify(&kv, "b").unwrap().intact);
     }
@@ -1024,10 +1014,10 @@ mod tests {
     #[test]
     fn corrupt_data_is_a_storage_error_or_a_broken_chain_never_a_panic() {
         let kv = MemoryKv::default();
-        for n in 0..3 {
+        // Nine posts: the first eight are then written under their own keys.
+        for n in 0..9 {
             post(&kv, "b", &entry(&format!("e{n}"), "2026-01-01", "1")).unwrap();
         }
-        // Verify writes the pending entries under their own keys, where a tamper happens.
         assert!(verify(&kv, "b").unwrap().intact);
         // Tamper with entry 2: verify names it.
         let key = keys::entry_key("b", 2);

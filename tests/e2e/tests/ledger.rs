@@ -560,7 +560,9 @@ fn a_changed_byte_in_a_stored_entry_is_detected() {
     let book = "loan-tamper";
     let config = HostConfig::platform().with_backend(Backend::Sqlite);
     let host = Host::start(config.clone());
-    post_numbered(&host, book, 5);
+    // Twelve entries: the ledger has then stored the first eight under their own keys
+    // (the newest stay in the book's head until the next batch).
+    post_numbered(&host, book, 12);
     assert_eq!(verify(&host, book)["intact"], true);
     let (status, state) = host.stop();
     assert!(status.success(), "{status}");
