@@ -58,12 +58,17 @@ fn workspace_root() -> PathBuf {
 }
 
 fn run(command: &mut Command) -> Result<()> {
-    eprintln!("$ {command:?}");
+    // Program and arguments only: the environment may carry secrets (API keys).
+    let shown: Vec<String> = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
+    eprintln!("$ {}", shown.join(" "));
     let status = command
         .status()
-        .with_context(|| format!("cannot run {command:?}"))?;
+        .with_context(|| format!("cannot run `{}`", shown[0]))?;
     if !status.success() {
-        bail!("{command:?} failed with {status}");
+        bail!("`{}` failed with {status}", shown.join(" "));
     }
     Ok(())
 }
