@@ -370,12 +370,13 @@ pub async fn math(report: &mut Report, iterations: u32) -> Result<()> {
             let nanos = answer["elapsed_ns"].as_u64().context("elapsed_ns")?;
             wasm = wasm.min(Duration::from_nanos(nanos));
         }
-        let per = |d: Duration| d / iterations;
+        // Nanoseconds: the small operations take a fraction of a microsecond.
+        let per = |d: Duration| format!("{:.0} ns", d.as_nanos() as f64 / f64::from(iterations));
         report.row(
             "math",
             &format!("{workload} (per operation)"),
-            format!("wasm {}", us(per(wasm))),
-            format!("native {}", us(per(native))),
+            format!("wasm {}", per(wasm)),
+            format!("native {}", per(native)),
             Some(wasm.as_secs_f64() / native.as_secs_f64()),
         );
     }
