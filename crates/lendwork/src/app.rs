@@ -404,11 +404,6 @@ impl App {
         Ok(samples)
     }
 
-    /// Ids of every component.
-    pub fn component_ids(&self) -> impl Iterator<Item = &str> {
-        self.components.keys().map(String::as_str)
-    }
-
     fn component(&self, id: &str) -> Result<&LoadedComponent, InvocationError> {
         self.components
             .get(id)
@@ -620,7 +615,7 @@ impl InternalDispatch for Chain {
     }
 }
 
-/// Turns a guest response body into bytes (tests and the CLI use it).
+/// Turns a guest response body into bytes (the in-process benchmarks use it).
 pub async fn collect_body(body: HyperOutgoingBody) -> Result<Bytes> {
     Ok(body
         .collect()
