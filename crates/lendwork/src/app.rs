@@ -102,7 +102,8 @@ pub struct App {
     pub cron_triggers: Vec<(crate::cron::Schedule, String)>,
     options: HostOptions,
     slots: Semaphore,
-    this: Weak<App>,
+    /// Service chaining back into this application, shared by every instance.
+    dispatch: Arc<dyn InternalDispatch>,
 }
 
 /// Why an invocation failed, in terms a caller can act on.
@@ -245,7 +246,7 @@ impl App {
             cron_triggers,
             slots: Semaphore::new(options.max_concurrent_instances as usize),
             options,
-            this: this.clone(),
+            dispatch: Arc::new(Chain(this.clone())),
         }))
     }
 
@@ -423,7 +424,6 @@ impl App {
         depth: u32,
         deadline: Duration,
     ) -> Store<InstanceState> {
-        let dispatch: Arc<dyn InternalDispatch> = Arc::new(Chain(self.this.clone()));
         let mut wasi = WasiCtx::builder();
         if self.options.component_output {
             wasi.inherit_stdout().inherit_stderr();
@@ -435,7 +435,7 @@ impl App {
             kv: component.kv.clone(),
             hooks: OutboundHooks {
                 policy: component.outbound.clone(),
-                dispatch,
+                dispatch: self.dispatch.clone(),
                 depth,
             },
             limits: InvocationLimits {
