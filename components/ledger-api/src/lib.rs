@@ -346,6 +346,8 @@ fn stored_from_wit(stored: wit::StoredEntry) -> StoredEntry {
         entry: entry_from_wit(stored.entry),
         previous_hash: stored.previous_hash,
         hash: stored.hash,
+        // The commit token stays inside the ledger component.
+        commit: None,
     }
 }
 

@@ -49,10 +49,14 @@ use bindings::wasi::keyvalue::atomics::{self, CasError};
 use bindings::wasi::keyvalue::batch;
 use bindings::wasi::keyvalue::store::{self, Bucket};
 use ledger_core::{LedgerError, StoredEntry};
-pub use protocol::{Kv, MAX_CAS_ATTEMPTS, Swap};
+use lendstore::{Answer, Kv, Report, StoreError};
+pub use protocol::MAX_CAS_ATTEMPTS;
 
 /// Label of the key-value store the ledger keeps its books in (declared in `spin.toml`).
 pub const STORE_LABEL: &str = "ledger";
+
+/// Random bytes in a commit token: enough that two requests never draw the same one.
+const COMMIT_TOKEN_BYTES: u64 = 16;
 
 /// The protocol's store over `wasi:keyvalue` (store, batch, atomics).
 pub struct WasiKv {
@@ -70,52 +74,47 @@ impl WasiKv {
 impl Kv for WasiKv {
     type Cas = atomics::Cas;
 
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, LedgerError> {
-        self.bucket.get(key).map_err(store_error)
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.bucket.get(key).map_err(backend)
     }
 
-    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, LedgerError> {
-        let pairs = batch::get_many(&self.bucket, keys).map_err(store_error)?;
-        if pairs.len() != keys.len() {
-            return Err(LedgerError::Storage(
-                "get-many answered the wrong keys".into(),
-            ));
-        }
-        // Hosts may answer in any order: match the answers to the keys asked.
-        let mut values = Vec::with_capacity(keys.len());
-        for (index, key) in keys.iter().enumerate() {
-            let value = if pairs[index].0 == *key {
-                pairs[index].1.clone()
-            } else {
-                match pairs.iter().find(|(k, _)| k == key) {
-                    Some((_, value)) => value.clone(),
-                    None => return Err(LedgerError::Storage("get-many lost a key".into())),
-                }
-            };
-            values.push(value);
-        }
-        Ok(values)
+    fn get_many_answer(&self, keys: &[String]) -> Result<Answer, StoreError> {
+        batch::get_many(&self.bucket, keys).map_err(backend)
     }
 
-    fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), LedgerError> {
-        batch::set_many(&self.bucket, pairs).map_err(store_error)
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.bucket.set(key, value).map_err(backend)
     }
 
-    fn cas(&self, key: &str) -> Result<atomics::Cas, LedgerError> {
-        atomics::Cas::new(&self.bucket, key).map_err(store_error)
+    fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        batch::set_many(&self.bucket, pairs).map_err(backend)
     }
 
-    fn current(&self, cas: &atomics::Cas) -> Result<Option<Vec<u8>>, LedgerError> {
-        cas.current().map_err(store_error)
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        atomics::increment(&self.bucket, key, delta).map_err(backend)
     }
 
-    fn swap(&self, cas: atomics::Cas, value: &[u8]) -> Result<Swap<atomics::Cas>, LedgerError> {
+    fn cas(&self, key: &str) -> Result<atomics::Cas, StoreError> {
+        atomics::Cas::new(&self.bucket, key).map_err(backend)
+    }
+
+    fn current(&self, cas: &atomics::Cas) -> Result<Option<Vec<u8>>, StoreError> {
+        cas.current().map_err(backend)
+    }
+
+    fn swap(&self, cas: atomics::Cas, value: &[u8]) -> Result<Report<atomics::Cas>, StoreError> {
         match atomics::swap(cas, value) {
-            Ok(()) => Ok(Swap::Done),
-            Err(CasError::CasFailed(fresh)) => Ok(Swap::Lost(fresh)),
-            Err(CasError::StoreError(error)) => Err(store_error(error)),
+            Ok(()) => Ok(Report::Done),
+            Err(CasError::CasFailed(fresh)) => Ok(Report::Failed(fresh)),
+            Err(CasError::StoreError(error)) => Err(backend(error)),
         }
     }
+}
+
+/// A fresh random commit token (hex) for one post.
+fn commit_token() -> String {
+    let bytes = bindings::wasi::random::random::get_random_bytes(COMMIT_TOKEN_BYTES);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The exported `lending:ledger/ledger` interface.
@@ -129,7 +128,7 @@ bindings::export!(Ledger with_types_in bindings);
 impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
     fn post(book: String, entry: wit::JournalEntry) -> Result<wit::Receipt, wit::LedgerError> {
         let posted = WasiKv::open()
-            .and_then(|kv| protocol::post(&kv, &book, &entry_from_wit(entry)))
+            .and_then(|kv| protocol::post(&kv, &book, &entry_from_wit(entry), &commit_token()))
             .map_err(error_to_wit)?;
         Ok(receipt(&book, &posted.stored, posted.replayed))
     }
@@ -218,6 +217,14 @@ fn store_error(error: store::Error) -> LedgerError {
         store::Error::NoSuchStore => format!("no key-value store labelled {STORE_LABEL}"),
         store::Error::AccessDenied => format!("access to key-value store {STORE_LABEL} denied"),
         store::Error::Other(text) => format!("key-value store: {text}"),
+    })
+}
+
+fn backend(error: store::Error) -> StoreError {
+    StoreError::Backend(match error {
+        store::Error::NoSuchStore => format!("no key-value store labelled {STORE_LABEL}"),
+        store::Error::AccessDenied => format!("access to key-value store {STORE_LABEL} denied"),
+        store::Error::Other(text) => text,
     })
 }
 

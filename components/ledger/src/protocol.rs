@@ -1,8 +1,10 @@
 //! The storage protocol, generic over the key-value store so it runs natively in tests.
 //!
 //! The guest runs it over `wasi:keyvalue` ([`crate::WasiKv`]); the tests below run it over
-//! an in-memory store that can lose writes and interleave a rival writer between a
-//! post's read and its swap.
+//! `lendstore`'s simulator, with the `lendwork` host's semantics and with Spin 4's SQLite
+//! and Redis semantics, losing writes and interleaving rival writers on demand. Every
+//! change goes through `lendstore`: a book head and a registry shard are created by a
+//! claim (never by a swap from absence) and changed by swaps confirmed by reading back.
 
 use ledger_core::keys;
 use ledger_core::{
@@ -10,6 +12,7 @@ use ledger_core::{
     Totals, TrialBalance, TrialBalanceFolder, ValidEntry, Verification, Verifier,
     decode_stored_entry, parse_date, validate_book_id, validate_entry, validate_entry_id,
 };
+use lendstore::{Change, Kv, get_many};
 
 /// Most compare-and-swap attempts for one post (or one registry update) before giving up
 /// with `conflict`. Each lost race means another entry of the same book was committed, so
@@ -23,32 +26,6 @@ const ENTRY_READ_CHUNK: u64 = 100;
 /// Heads read per `get-many` in the trial balance; a head is a few KB at most.
 const HEAD_READ_CHUNK: usize = 100;
 
-/// The outcome of a compare-and-swap.
-pub enum Swap<C> {
-    /// The value was written.
-    Done,
-    /// Someone wrote the key since it was read; a fresh handle on the latest version.
-    Lost(C),
-}
-
-/// The key-value operations the protocol needs: `wasi:keyvalue` store, batch and atomics.
-pub trait Kv {
-    /// A compare-and-swap handle: remembers the version it read.
-    type Cas;
-    /// The value of `key`.
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, LedgerError>;
-    /// The values of `keys`, in the same order.
-    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, LedgerError>;
-    /// Writes every pair (not atomically).
-    fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), LedgerError>;
-    /// Starts a compare-and-swap on `key`.
-    fn cas(&self, key: &str) -> Result<Self::Cas, LedgerError>;
-    /// The value the handle read.
-    fn current(&self, cas: &Self::Cas) -> Result<Option<Vec<u8>>, LedgerError>;
-    /// Writes `value` if the key is unchanged since the handle read it.
-    fn swap(&self, cas: Self::Cas, value: &[u8]) -> Result<Swap<Self::Cas>, LedgerError>;
-}
-
 /// A receipt: the stored entry and whether this call replayed it.
 pub struct Posted {
     /// The entry as stored.
@@ -61,39 +38,41 @@ fn invalid(error: FieldError) -> LedgerError {
     LedgerError::invalid(&[error])
 }
 
-/// `post`: validate, then the CAS loop on the book head.
+/// `post`: validate, then the CAS loop on the book head, committed under the request's
+/// random `commit` token.
 ///
 /// One durable write per post in steady state, the swap; every
 /// [`ledger_core::MAX_PENDING_ENTRIES`] posts one more, the batch that writes the full
-/// pending list under its entries' own keys before the swap that empties it.
+/// pending list under its entries' own keys before the swap that empties it. The first
+/// post of a book also claims its creation (an atomic increment) and registers it.
 pub fn post<K: Kv>(
     kv: &K,
     book: &str,
     entry: &ledger_core::JournalEntry,
+    commit: &str,
 ) -> Result<Posted, LedgerError> {
     // Everything is validated before the store is touched: a refusal writes nothing.
     validate_book_id(book).map_err(invalid)?;
     let valid = validate_entry(entry)?;
-    let mut cas = kv.cas(&keys::head_key(book))?;
-    for _ in 0..MAX_CAS_ATTEMPTS {
-        let head = match kv.current(&cas)? {
-            Some(bytes) => Some(BookHead::decode(book, &bytes)?),
+    lendstore::update(kv, &keys::head_key(book), MAX_CAS_ATTEMPTS, |current| {
+        let head = match current {
+            Some(bytes) => Some(BookHead::decode(book, bytes)?),
             None => None,
         };
         if let Some(head) = &head
             && let Some(stored) = replay(kv, head, &valid)?
         {
-            return Ok(Posted {
-                stored,
-                replayed: true,
-            });
+            // Our own commit, found after a swap whose outcome the store left unsaid, is
+            // the original post, not a replay.
+            let replayed = stored.commit.as_deref() != Some(commit);
+            return Ok(Change::Keep(Posted { stored, replayed }));
         }
         let base = head.unwrap_or_else(|| BookHead::genesis(book));
         // The next head drops a full pending list: write its entries first, against the
-        // head version this handle read and the swap below compares with. If the swap is
-        // lost, the bytes written are committed entries' own bytes anyway.
+        // head version just read, which the swap compares with. If the swap is lost, the
+        // bytes written are committed entries' own bytes anyway.
         materialise(kv, book, base.to_materialise())?;
-        let (next, stored) = base.apply(&valid)?;
+        let (next, stored) = base.apply(&valid, Some(commit))?;
         // The invariant: the only entries the new head stops carrying are the ones just
         // materialised.
         debug_assert!(
@@ -104,19 +83,14 @@ pub fn post<K: Kv>(
         if base.sequence == 0 {
             register(kv, book)?;
         }
-        match kv.swap(cas, &next.to_bytes())? {
-            // Committed. The entry's own keys are written by the post that finds the list
-            // full; until then readers find it in the head.
-            Swap::Done => {
-                return Ok(Posted {
-                    stored,
-                    replayed: false,
-                });
-            }
-            Swap::Lost(fresh) => cas = fresh,
-        }
-    }
-    Err(LedgerError::Conflict(MAX_CAS_ATTEMPTS))
+        Ok(Change::Write(
+            next.to_bytes(),
+            Posted {
+                stored,
+                replayed: false,
+            },
+        ))
+    })
 }
 
 /// `get-entry`.
@@ -219,7 +193,7 @@ pub fn verify<K: Kv>(kv: &K, book: &str) -> Result<Verification, LedgerError> {
 pub fn trial_balance<K: Kv>(kv: &K) -> Result<TrialBalance, LedgerError> {
     let shard_keys: Vec<String> = (0..REGISTRY_SHARDS).map(keys::registry_key).collect();
     let mut books = Vec::new();
-    for (key, value) in shard_keys.iter().zip(kv.get_many(&shard_keys)?) {
+    for (key, value) in shard_keys.iter().zip(get_many(kv, &shard_keys)?) {
         if let Some(bytes) = value {
             let shard = keys::decode_registry(&bytes)
                 .ok_or_else(|| LedgerError::Storage(format!("unreadable registry {key}")))?;
@@ -231,7 +205,7 @@ pub fn trial_balance<K: Kv>(kv: &K) -> Result<TrialBalance, LedgerError> {
     let mut folder = TrialBalanceFolder::new();
     for chunk in books.chunks(HEAD_READ_CHUNK) {
         let head_keys: Vec<String> = chunk.iter().map(|book| keys::head_key(book)).collect();
-        for (book, value) in chunk.iter().zip(kv.get_many(&head_keys)?) {
+        for (book, value) in chunk.iter().zip(get_many(kv, &head_keys)?) {
             // A registered book whose first post never committed has no head.
             if let Some(bytes) = value {
                 folder.add_head(&BookHead::decode(book, &bytes)?)?;
@@ -267,12 +241,7 @@ fn materialise<K: Kv>(kv: &K, book: &str, pending: &[StoredEntry]) -> Result<(),
             ]
         })
         .collect();
-    let present = kv.get_many(&wanted)?;
-    if present.len() != wanted.len() {
-        return Err(LedgerError::Storage(
-            "get-many answered the wrong keys".into(),
-        ));
-    }
+    let present = get_many(kv, &wanted)?;
     let missing: Vec<(String, Vec<u8>)> = pending
         .iter()
         .flat_map(|stored| {
@@ -291,7 +260,7 @@ fn materialise<K: Kv>(kv: &K, book: &str, pending: &[StoredEntry]) -> Result<(),
     if missing.is_empty() {
         return Ok(());
     }
-    kv.set_many(&missing)
+    Ok(kv.set_many(&missing)?)
 }
 
 /// The original entry when `valid` was already posted with the same content;
@@ -382,12 +351,7 @@ fn walk<K: Kv>(
         let wanted: Vec<String> = (start..=end)
             .map(|sequence| keys::entry_key(&head.book, sequence))
             .collect();
-        let values = kv.get_many(&wanted)?;
-        if values.len() != wanted.len() {
-            return Err(LedgerError::Storage(
-                "get-many answered the wrong keys".into(),
-            ));
-        }
+        let values = get_many(kv, &wanted)?;
         for (sequence, value) in (start..=end).zip(values) {
             let stored = match value {
                 Some(bytes) => decode_stored_entry(&bytes).map_err(|e| e.to_string()),
@@ -405,127 +369,57 @@ fn walk<K: Kv>(
     Ok(())
 }
 
-/// Adds `book` to its registry shard unless it is there (CAS loop on the shard key).
+/// Adds `book` to its registry shard unless it is there. Lists only grow, so two writers
+/// adding the same book write the same bytes, and either finding it is done.
 fn register<K: Kv>(kv: &K, book: &str) -> Result<(), LedgerError> {
     let key = keys::registry_key(keys::registry_shard(book));
-    let mut cas = kv.cas(&key)?;
-    for _ in 0..MAX_CAS_ATTEMPTS {
-        let mut books = match kv.current(&cas)? {
-            Some(bytes) => keys::decode_registry(&bytes)
+    lendstore::update(kv, &key, MAX_CAS_ATTEMPTS, |current| {
+        let mut books = match current {
+            Some(bytes) => keys::decode_registry(bytes)
                 .ok_or_else(|| LedgerError::Storage(format!("unreadable registry {key}")))?,
             None => Vec::new(),
         };
         books.sort();
         books.dedup();
         match books.binary_search_by(|known| known.as_str().cmp(book)) {
-            Ok(_) => return Ok(()),
-            Err(at) => books.insert(at, book.to_string()),
+            Ok(_) => Ok(Change::Keep(())),
+            Err(at) => {
+                books.insert(at, book.to_string());
+                Ok(Change::Write(keys::encode_registry(&books), ()))
+            }
         }
-        match kv.swap(cas, &keys::encode_registry(&books))? {
-            Swap::Done => return Ok(()),
-            Swap::Lost(fresh) => cas = fresh,
-        }
-    }
-    Err(LedgerError::Conflict(MAX_CAS_ATTEMPTS))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ledger_core::{JournalEntry, MAX_PENDING_ENTRIES, PostingLine, Side};
-    use std::cell::{Cell, RefCell};
-    use std::collections::BTreeMap;
+    use lendstore::sim::{Semantics, SimKv, Step};
+    use std::cell::Cell;
 
-    type Hook = Box<dyn FnOnce(&MemoryKv)>;
+    const RUNTIMES: [Semantics; 3] = [
+        Semantics::Strict,
+        Semantics::SpinSqlite,
+        Semantics::SpinRedis,
+    ];
 
-    /// An in-memory store with monotonic versions, and faults on demand.
-    #[derive(Default)]
-    struct MemoryKv {
-        data: RefCell<BTreeMap<String, (u64, Vec<u8>)>>,
-        version: Cell<u64>,
-        /// `set-many` fails (writes nothing) while set.
-        fail_set_many: Cell<bool>,
-        /// `set-many` writes its first pair, then fails, while set.
-        partial_set_many: Cell<bool>,
-        /// The number of pairs of every `set-many` that wrote.
-        batches: RefCell<Vec<usize>>,
-        /// Every swap loses while set.
-        always_lose: Cell<bool>,
-        /// Runs once, just before the next swap: a rival writer.
-        before_swap: RefCell<Option<Hook>>,
+    thread_local! {
+        static COMMITS: Cell<u64> = const { Cell::new(0) };
     }
 
-    /// Remembers the version and value it read, as a host's handle does.
-    struct MemCas {
-        key: String,
-        version: Option<u64>,
-        value: Option<Vec<u8>>,
+    /// A post with a fresh commit token, as every request of the component has.
+    fn post(kv: &SimKv, book: &str, entry: &JournalEntry) -> Result<Posted, LedgerError> {
+        let commit = COMMITS.with(|n| {
+            n.set(n.get() + 1);
+            format!("commit-{}", n.get())
+        });
+        super::post(kv, book, entry, &commit)
     }
 
-    impl MemoryKv {
-        fn version_of(&self, key: &str) -> Option<u64> {
-            self.data.borrow().get(key).map(|(v, _)| *v)
-        }
-        fn put(&self, key: &str, value: Vec<u8>) {
-            self.version.set(self.version.get() + 1);
-            self.data
-                .borrow_mut()
-                .insert(key.to_string(), (self.version.get(), value));
-        }
-        fn raw(&self, key: &str) -> Option<Vec<u8>> {
-            self.data.borrow().get(key).map(|(_, v)| v.clone())
-        }
-        fn len(&self) -> usize {
-            self.data.borrow().len()
-        }
-    }
-
-    impl Kv for MemoryKv {
-        type Cas = MemCas;
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, LedgerError> {
-            Ok(self.raw(key))
-        }
-        fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, LedgerError> {
-            Ok(keys.iter().map(|k| self.raw(k)).collect())
-        }
-        fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), LedgerError> {
-            if self.fail_set_many.get() {
-                return Err(LedgerError::Storage("injected set-many failure".into()));
-            }
-            if self.partial_set_many.get() {
-                if let Some((key, value)) = pairs.first() {
-                    self.put(key, value.clone());
-                }
-                return Err(LedgerError::Storage("injected partial set-many".into()));
-            }
-            self.batches.borrow_mut().push(pairs.len());
-            for (key, value) in pairs {
-                self.put(key, value.clone());
-            }
-            Ok(())
-        }
-        fn cas(&self, key: &str) -> Result<MemCas, LedgerError> {
-            Ok(MemCas {
-                key: key.to_string(),
-                version: self.version_of(key),
-                value: self.raw(key),
-            })
-        }
-        fn current(&self, cas: &MemCas) -> Result<Option<Vec<u8>>, LedgerError> {
-            Ok(cas.value.clone())
-        }
-        fn swap(&self, cas: MemCas, value: &[u8]) -> Result<Swap<MemCas>, LedgerError> {
-            let hook = self.before_swap.borrow_mut().take();
-            if let Some(hook) = hook {
-                hook(self);
-            }
-            let now = self.version_of(&cas.key);
-            if self.always_lose.get() || now != cas.version {
-                return Ok(Swap::Lost(self.cas(&cas.key)?));
-            }
-            self.put(&cas.key, value.to_vec());
-            Ok(Swap::Done)
-        }
+    /// A store with the `lendwork` host's semantics.
+    fn strict() -> SimKv {
+        SimKv::new(Semantics::Strict)
     }
 
     fn entry(id: &str, date: &str, amount: &str) -> JournalEntry {
@@ -550,7 +444,7 @@ mod tests {
 
     #[test]
     fn post_read_verify_and_trial_balance() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         let first = post(&kv, "loan-1", &entry("a", "2026-01-10", "100")).unwrap();
         assert_eq!((first.stored.sequence, first.replayed), (1, false));
         let second = post(&kv, "loan-1", &entry("b", "2026-01-05", "0.5")).unwrap();
@@ -582,7 +476,7 @@ mod tests {
 
     #[test]
     fn replays_and_duplicate_ids() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         let original = post(&kv, "b", &entry("a", "2026-01-01", "125.4")).unwrap();
         post(&kv, "b", &entry("b", "2026-01-01", "1")).unwrap();
         post(&kv, "b", &entry("c", "2026-01-01", "1")).unwrap();
@@ -607,7 +501,7 @@ mod tests {
 
     #[test]
     fn refusals_write_nothing() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         let mut unbalanced = entry("a", "2026-01-01", "1");
         unbalanced.lines[1].amount = "2".into();
         assert!(matches!(
@@ -626,7 +520,7 @@ mod tests {
     }
 
     /// Posts `e1..=en` (dated 2026-01-{n}, amount n) to book `b`.
-    fn post_n(kv: &MemoryKv, n: u64) -> Vec<StoredEntry> {
+    fn post_n(kv: &SimKv, n: u64) -> Vec<StoredEntry> {
         (1..=n)
             .map(|i| {
                 let day = format!("2026-01-{:02}", (i - 1) % 28 + 1);
@@ -639,7 +533,7 @@ mod tests {
 
     /// The protocol's invariant: every entry up to `sequence - pending.len()` is written
     /// under its own keys, with the bytes of the entry committed at that sequence.
-    fn assert_invariant(kv: &MemoryKv, book: &str) {
+    fn assert_invariant(kv: &SimKv, book: &str) {
         let head = load_head(kv, book).unwrap();
         assert!(head.pending.len() <= MAX_PENDING_ENTRIES);
         let materialised = head.sequence - head.pending.len() as u64;
@@ -654,7 +548,7 @@ mod tests {
         }
     }
 
-    fn entry_keys_written(kv: &MemoryKv, book: &str, last: u64) -> Vec<u64> {
+    fn entry_keys_written(kv: &SimKv, book: &str, last: u64) -> Vec<u64> {
         (1..=last)
             .filter(|&sequence| kv.raw(&keys::entry_key(book, sequence)).is_some())
             .collect()
@@ -662,11 +556,12 @@ mod tests {
 
     #[test]
     fn a_full_ring_is_materialised_in_one_batch_and_steady_state_writes_only_the_head() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         let stored = post_n(&kv, MAX_PENDING_ENTRIES as u64);
-        // Eight posts: the head (and the registry) only, no set-many at all.
+        // Eight posts: the head and the registry (with their creation claims) only, no
+        // set-many at all.
         assert!(kv.batches.borrow().is_empty());
-        assert_eq!(kv.len(), 2);
+        assert_eq!(kv.len(), 4);
         let head = load_head(&kv, "b").unwrap();
         assert_eq!(head.pending, stored);
         assert_eq!(head.to_materialise(), &stored[..]);
@@ -690,7 +585,7 @@ mod tests {
     }
 
     /// Posts `e{from}..=e{to}` to book `b`, as [`post_n`] numbers them.
-    fn post_n_from(kv: &MemoryKv, from: u64, to: u64) {
+    fn post_n_from(kv: &SimKv, from: u64, to: u64) {
         for i in from..=to {
             let day = format!("2026-01-{:02}", (i - 1) % 28 + 1);
             let posted = post(kv, "b", &entry(&format!("e{i}"), &day, &i.to_string())).unwrap();
@@ -700,7 +595,7 @@ mod tests {
 
     #[test]
     fn replays_from_deep_in_the_ring_and_from_the_id_index() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         let stored = post_n(&kv, 8);
         let keys_before = kv.len();
         // The oldest pending entry, the deepest in the ring: replayed, nothing written.
@@ -726,7 +621,7 @@ mod tests {
 
     #[test]
     fn a_duplicate_id_inside_the_ring_is_refused_and_moves_nothing() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         post_n(&kv, 6);
         let head = kv.raw(&keys::head_key("b"));
         for id in ["e1", "e3", "e6"] {
@@ -747,7 +642,7 @@ mod tests {
 
     #[test]
     fn readers_overlay_several_pending_entries() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         post_n(&kv, 3);
         post_n_from(&kv, 4, 13);
         // Entries 1..=8 are stored, 9..=13 only in the head.
@@ -795,7 +690,7 @@ mod tests {
 
     #[test]
     fn a_reader_with_an_old_head_finds_entries_in_the_newer_head() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         post_n(&kv, 8);
         let old = load_head(&kv, "b").unwrap();
         post_n_from(&kv, 9, 10);
@@ -808,7 +703,7 @@ mod tests {
     #[test]
     fn a_lost_write_of_the_materialising_batch_is_never_visible() {
         for partial in [false, true] {
-            let kv = MemoryKv::default();
+            let kv = strict();
             let stored = post_n(&kv, 8);
             let head = kv.raw(&keys::head_key("b"));
             kv.fail_set_many.set(!partial);
@@ -845,7 +740,7 @@ mod tests {
     fn a_head_of_the_single_pending_format_is_read_and_continued() {
         // A book as the earlier protocol left it: entries 1..=4 under their own keys, the
         // head carrying entry 5 alone as `pending` (an object, not a list).
-        let kv = MemoryKv::default();
+        let kv = strict();
         let stored = post_n(&kv, 5);
         for earlier in &stored[..4] {
             kv.put(&keys::entry_key("b", earlier.sequence), earlier.to_bytes());
@@ -897,8 +792,8 @@ mod tests {
 
     #[test]
     fn random_posts_keep_the_invariant_and_verify() {
-        for seed in 1..=64u64 {
-            let kv = MemoryKv::default();
+        for (seed, semantics) in (1..=64u64).flat_map(|seed| RUNTIMES.map(|r| (seed, r))) {
+            let kv = SimKv::new(semantics);
             let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
             let mut committed: Vec<(String, String)> = Vec::new();
             for _ in 0..rng.below(60) + 1 {
@@ -923,18 +818,18 @@ mod tests {
                 kv.partial_set_many.set(fault == 1);
                 if fault == 2 {
                     let rival = format!("r{}", committed.len() + 1);
-                    *kv.before_swap.borrow_mut() = Some(Box::new(move |kv: &MemoryKv| {
+                    kv.before(Step::Swap, move |kv| {
                         let _ = post(kv, "b", &entry(&rival, "2026-01-01", "3"));
-                    }));
+                    });
                 }
                 let result = post(&kv, "b", &entry(&id, "2026-01-01", &amount));
-                kv.before_swap.borrow_mut().take();
+                kv.clear_hooks();
                 kv.fail_set_many.set(false);
                 kv.partial_set_many.set(false);
                 match result {
                     Ok(posted) if !posted.replayed => committed.push((id, amount)),
                     Ok(_) | Err(LedgerError::DuplicateId(_) | LedgerError::Storage(_)) => {}
-                    Err(other) => panic!("seed {seed}: {other:?}"),
+                    Err(other) => panic!("seed {seed} {semantics:?}: {other:?}"),
                 }
                 if kv.raw(&keys::head_key("b")).is_some() {
                     assert_invariant(&kv, "b");
@@ -948,7 +843,10 @@ mod tests {
                 assert_eq!(get_entry(&kv, "b", id).unwrap().entry.id, *id);
             }
             let verification = verify(&kv, "b").unwrap();
-            assert!(verification.intact, "seed {seed}: {verification:?}");
+            assert!(
+                verification.intact,
+                "seed {seed} {semantics:?}: {verification:?}"
+            );
             assert_eq!(verification.entries_checked, head.sequence);
             assert_eq!(trial_balance(&kv).unwrap().entries, head.sequence);
         }
@@ -956,36 +854,87 @@ mod tests {
 
     #[test]
     fn a_rival_writer_between_read_and_swap_is_retried() {
-        let kv = MemoryKv::default();
-        post(&kv, "b", &entry("a", "2026-01-01", "1")).unwrap();
-        *kv.before_swap.borrow_mut() = Some(Box::new(|kv: &MemoryKv| {
-            post(kv, "b", &entry("rival", "2026-01-01", "5")).unwrap();
-        }));
-        let mine = post(&kv, "b", &entry("mine", "2026-01-01", "2")).unwrap();
-        assert_eq!(mine.stored.sequence, 3);
-        assert_eq!(get_entry(&kv, "b", "rival").unwrap().sequence, 2);
-        let verification = verify(&kv, "b").unwrap();
-        assert!(verification.intact);
-        assert_eq!(verification.entries_checked, 3);
+        for semantics in RUNTIMES {
+            let kv = SimKv::new(semantics);
+            post(&kv, "b", &entry("a", "2026-01-01", "1")).unwrap();
+            kv.before(Step::Swap, |kv| {
+                post(kv, "b", &entry("rival", "2026-01-01", "5")).unwrap();
+            });
+            let mine = post(&kv, "b", &entry("mine", "2026-01-01", "2")).unwrap();
+            assert_eq!(mine.stored.sequence, 3);
+            assert_eq!(get_entry(&kv, "b", "rival").unwrap().sequence, 2);
+            let verification = verify(&kv, "b").unwrap();
+            assert!(verification.intact);
+            assert_eq!(verification.entries_checked, 3);
+        }
     }
 
     #[test]
     fn a_rival_posting_the_same_id_turns_the_post_into_a_replay() {
-        let kv = MemoryKv::default();
-        *kv.before_swap.borrow_mut() = Some(Box::new(|kv: &MemoryKv| {
-            post(kv, "new-book", &entry("a", "2026-01-01", "1")).unwrap();
-        }));
-        let mine = post(&kv, "new-book", &entry("a", "2026-01-01", "1.00")).unwrap();
-        assert!(mine.replayed);
-        assert_eq!(mine.stored.sequence, 1);
-        assert_eq!(trial_balance(&kv).unwrap().books, 1);
+        for semantics in RUNTIMES {
+            let kv = SimKv::new(semantics);
+            // The rival posts the same entry just before our first claim (the registry's).
+            kv.before(Step::Increment, |kv| {
+                post(kv, "new-book", &entry("a", "2026-01-01", "1")).unwrap();
+            });
+            let mine = post(&kv, "new-book", &entry("a", "2026-01-01", "1.00")).unwrap();
+            assert!(mine.replayed);
+            assert_eq!(mine.stored.sequence, 1);
+            assert_eq!(trial_balance(&kv).unwrap().books, 1);
+        }
+    }
+
+    #[test]
+    fn first_posts_racing_to_a_new_book_are_all_kept_on_every_runtime() {
+        // A rival posts another entry to the same new book at each step of our post: before
+        // a claim, between a claim and its write, before a swap, while we wait.
+        for semantics in RUNTIMES {
+            for step in [Step::Increment, Step::Set, Step::Swap, Step::Poll] {
+                let kv = SimKv::new(semantics);
+                kv.before(step, |kv| {
+                    let rival = post(kv, "new", &entry("rival", "2026-01-01", "5"));
+                    // Between our claim and our write the rival can only wait, and says so.
+                    match rival {
+                        Ok(posted) => assert!(!posted.replayed),
+                        Err(error) => {
+                            assert_eq!(error, LedgerError::Conflict(lendstore::CREATE_WAIT_POLLS))
+                        }
+                    }
+                });
+                let mine = post(&kv, "new", &entry("mine", "2026-01-01", "2")).unwrap();
+                assert!(!mine.replayed, "{semantics:?} {step:?}");
+                let head = load_head(&kv, "new").unwrap();
+                let rival_kept = get_entry(&kv, "new", "rival").is_ok();
+                assert_eq!(
+                    head.sequence,
+                    1 + u64::from(rival_kept),
+                    "{semantics:?} {step:?}"
+                );
+                assert_eq!(get_entry(&kv, "new", "mine").unwrap(), mine.stored);
+                assert!(verify(&kv, "new").unwrap().intact);
+                assert_eq!(trial_balance(&kv).unwrap().entries, head.sequence);
+            }
+        }
+    }
+
+    #[test]
+    fn every_post_is_acknowledged_once_on_spin_redis_where_every_swap_reports_failure() {
+        let kv = SimKv::new(Semantics::SpinRedis);
+        for n in 1..=20u64 {
+            let posted = post(&kv, "b", &entry(&format!("e{n}"), "2026-01-01", "1")).unwrap();
+            assert_eq!((posted.stored.sequence, posted.replayed), (n, false));
+        }
+        let again = post(&kv, "b", &entry("e3", "2026-01-01", "1")).unwrap();
+        assert!(again.replayed);
+        assert_invariant(&kv, "b");
+        assert_eq!(verify(&kv, "b").unwrap().entries_checked, 20);
     }
 
     #[test]
     fn endless_losses_give_up_with_conflict() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         post(&kv, "b", &entry("a", "2026-01-01", "1")).unwrap();
-        kv.always_lose.set(true);
+        kv.lose_every_swap.set(true);
         assert_eq!(
             post(&kv, "b", &entry("b", "2026-01-01", "1")).err(),
             Some(LedgerError::Conflict(MAX_CAS_ATTEMPTS))
@@ -994,7 +943,7 @@ mod tests {
 
     #[test]
     fn pages() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         for n in 0..5 {
             post(&kv, "b", &entry(&format!("e{n}"), "2026-01-01", "1")).unwrap();
         }
@@ -1013,7 +962,7 @@ mod tests {
 
     #[test]
     fn corrupt_data_is_a_storage_error_or_a_broken_chain_never_a_panic() {
-        let kv = MemoryKv::default();
+        let kv = strict();
         // Nine posts: the first eight are then written under their own keys.
         for n in 0..9 {
             post(&kv, "b", &entry(&format!("e{n}"), "2026-01-01", "1")).unwrap();

@@ -59,11 +59,22 @@ pub struct StoredEntry {
     pub previous_hash: String,
     /// [`chain_hash`] of `previous_hash` and the entry's canonical form.
     pub hash: String,
+    /// The random token of the request that committed this entry (not covered by the
+    /// hash): a writer whose swap outcome the store left ambiguous finds its own commit by
+    /// it, and tells it from an identical entry another request committed (a replay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 impl StoredEntry {
-    /// Builds the stored form of `entry` at `sequence`, chained to `previous_hash`.
-    pub fn seal(sequence: u64, entry: &ValidEntry, previous_hash: &str) -> StoredEntry {
+    /// Builds the stored form of `entry` at `sequence`, chained to `previous_hash`, as
+    /// committed by the request holding `commit`.
+    pub fn seal(
+        sequence: u64,
+        entry: &ValidEntry,
+        previous_hash: &str,
+        commit: Option<&str>,
+    ) -> StoredEntry {
         assert!(sequence >= 1, "sequences start at 1");
         assert!(is_hash_hex(previous_hash), "previous hash is 64 hex digits");
         StoredEntry {
@@ -71,6 +82,7 @@ impl StoredEntry {
             entry: entry.to_journal_entry(),
             previous_hash: previous_hash.to_string(),
             hash: chain_hash(previous_hash, &entry.canonical_bytes()),
+            commit: commit.map(str::to_string),
         }
     }
 

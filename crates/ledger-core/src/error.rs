@@ -105,3 +105,16 @@ pub fn split_field_errors(text: &str) -> Vec<FieldError> {
         })
         .collect()
 }
+
+impl From<lendstore::StoreError> for LedgerError {
+    fn from(error: lendstore::StoreError) -> LedgerError {
+        match error {
+            lendstore::StoreError::Backend(_) => LedgerError::Storage(error.to_string()),
+            // Both say: another writer holds the book right now; a retry can succeed.
+            lendstore::StoreError::CreationPending => {
+                LedgerError::Conflict(lendstore::CREATE_WAIT_POLLS)
+            }
+            lendstore::StoreError::Contended(attempts) => LedgerError::Conflict(attempts),
+        }
+    }
+}

@@ -92,14 +92,19 @@ impl BookHead {
         }
     }
 
-    /// Appends `entry`: returns the new head and the stored entry. The new head's pending
+    /// Appends `entry`, committed by the request holding `commit`: returns the new head
+    /// and the stored entry. The new head's pending
     /// list is this head's with the entry appended or, when this head's list is full, the
     /// entry alone: the caller must then have written every entry of
     /// [`BookHead::to_materialise`] under its own keys, and swap the new head in against
     /// this very head's version. Refuses, changing nothing, when a running total would
     /// overflow or the book would hold more than [`BOOK_ACCOUNTS_MAX`] (account, currency)
     /// pairs.
-    pub fn apply(&self, entry: &ValidEntry) -> Result<(BookHead, StoredEntry), LedgerError> {
+    pub fn apply(
+        &self,
+        entry: &ValidEntry,
+        commit: Option<&str>,
+    ) -> Result<(BookHead, StoredEntry), LedgerError> {
         let before = self.running_totals().map_err(LedgerError::Storage)?;
         assert!(before.is_balanced(), "a head is balanced before a post");
         let sequence = self
@@ -119,7 +124,7 @@ impl BookHead {
             ));
         }
         assert!(after.is_balanced(), "a head is balanced after a post");
-        let stored = StoredEntry::seal(sequence, entry, &self.hash);
+        let stored = StoredEntry::seal(sequence, entry, &self.hash, commit);
         let mut pending = if self.pending.len() >= MAX_PENDING_ENTRIES {
             Vec::with_capacity(1)
         } else {

@@ -31,7 +31,7 @@
 //! };
 //! let valid = validate_entry(&entry).unwrap();
 //! let head = BookHead::genesis("loan-0042");
-//! let (head, stored) = head.apply(&valid).unwrap();
+//! let (head, stored) = head.apply(&valid, None).unwrap();
 //! assert_eq!(head.sequence, 1);
 //! assert_eq!(stored.entry.lines[0].amount, "1000.00"); // normalised to the scale
 //! assert_eq!(head.hash, stored.hash);

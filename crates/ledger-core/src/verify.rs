@@ -38,7 +38,7 @@ pub struct Verification {
 ///         PostingLine::new("equity", Side::Credit, "5", "USD"),
 ///     ],
 /// };
-/// let (head, stored) = BookHead::genesis("b").apply(&validate_entry(&entry).unwrap()).unwrap();
+/// let (head, stored) = BookHead::genesis("b").apply(&validate_entry(&entry).unwrap(), None).unwrap();
 /// let mut verifier = Verifier::new("b");
 /// verifier.push(1, Ok(stored));
 /// assert!(verifier.finish(&head).intact);

@@ -124,7 +124,7 @@ fn book(entries: &[JournalEntry]) -> (BookHead, Vec<StoredEntry>) {
     let mut stored = Vec::new();
     for entry in entries {
         let valid = validate_entry(entry).expect("generated entries are valid");
-        let (next, one) = head.apply(&valid).expect("generated entries apply");
+        let (next, one) = head.apply(&valid, None).expect("generated entries apply");
         // Pair assertion: what is written reads back identical and checked.
         let decoded = BookHead::decode("loan-0042", &next.to_bytes()).unwrap();
         assert_eq!(decoded, next);
@@ -306,7 +306,7 @@ fn exact_to_the_cent() {
         ],
     };
     let valid = validate_entry(&entry).unwrap();
-    let (head, _) = BookHead::genesis("b").apply(&valid).unwrap();
+    let (head, _) = BookHead::genesis("b").apply(&valid, None).unwrap();
     let balances = head.balances().unwrap();
     let cash = &balances[0];
     assert_eq!(
@@ -336,7 +336,7 @@ fn a_head_that_does_not_decode_is_a_storage_error() {
         }],
     );
     let (head, _) = BookHead::genesis("b")
-        .apply(&validate_entry(&entry).unwrap())
+        .apply(&validate_entry(&entry).unwrap(), None)
         .unwrap();
     let good = head.to_bytes();
     for bytes in [
@@ -379,7 +379,7 @@ fn small_book(n: u64) -> (Vec<BookHead>, Vec<StoredEntry>) {
         let (next, one) = heads
             .last()
             .unwrap()
-            .apply(&validate_entry(&entry).unwrap())
+            .apply(&validate_entry(&entry).unwrap(), None)
             .unwrap();
         heads.push(next);
         stored.push(one);
@@ -479,9 +479,9 @@ fn a_total_that_would_overflow_is_refused() {
         ],
     };
     let (head, _) = BookHead::genesis("b")
-        .apply(&validate_entry(&entry("1")).unwrap())
+        .apply(&validate_entry(&entry("1")).unwrap(), None)
         .unwrap();
-    let refused = head.apply(&validate_entry(&entry("2")).unwrap());
+    let refused = head.apply(&validate_entry(&entry("2")).unwrap(), None);
     assert!(matches!(refused, Err(LedgerError::Invalid(text)) if text.starts_with("lines: ")));
 }
 
