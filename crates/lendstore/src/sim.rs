@@ -286,8 +286,10 @@ impl Kv for SimKv {
         });
         let writes = !self.lose_every_swap.get()
             && match self.semantics {
-            Semantics::Strict | Semantics::SpinRedis => self.version_of(&cas.key) == seen.version,
-            // `UPDATE … WHERE value = old`, or an upsert when the handle read nothing.
+                Semantics::Strict | Semantics::SpinRedis => {
+                    self.version_of(&cas.key) == seen.version
+                }
+                // `UPDATE … WHERE value = old`, or an upsert when the handle read nothing.
                 Semantics::SpinSqlite => match &seen.value {
                     Some(old) => self.raw(&cas.key).as_ref() == Some(old),
                     None => true,

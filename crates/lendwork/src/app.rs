@@ -26,7 +26,7 @@ use crate::manifest::{ComponentDecl, Manifest};
 use crate::outbound::{BoxFuture, InternalDispatch, OutboundHooks, OutboundPolicy};
 use crate::problem;
 use crate::routes::{RouteMatch, RoutePattern, Router};
-use crate::runtime_config::{RuntimeConfig, open_stores};
+use crate::runtime_config::{KvMode, RuntimeConfig, open_stores};
 use crate::state::{InstanceState, InvocationLimits};
 use crate::variables;
 
@@ -65,6 +65,8 @@ pub struct HostOptions {
     /// Whether components' stdout and stderr reach the host's (their log lines); the
     /// in-process benchmarks turn it off.
     pub component_output: bool,
+    /// The key-value semantics guests see.
+    pub kv_mode: KvMode,
 }
 
 impl Default for HostOptions {
@@ -79,6 +81,7 @@ impl Default for HostOptions {
             queue_timeout: Duration::from_secs(5),
             pooling: true,
             component_output: true,
+            kv_mode: KvMode::Lendwork,
         }
     }
 }
@@ -185,7 +188,7 @@ impl App {
                 .iter()
                 .map(move |label| (c.id.as_str(), label.as_str()))
         });
-        let stores = open_stores(runtime_config, state_dir, uses).await?;
+        let stores = open_stores(runtime_config, state_dir, options.kv_mode, uses).await?;
 
         let mut components = BTreeMap::new();
         for (id, decl) in &manifest.components {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
+use crate::kv::spin::{self as semantics, CasState, SemanticStore, Semantics};
 use crate::kv::{KvError, KvStore, StoreSet};
 use crate::variables::ComponentVariables;
 
@@ -46,15 +47,13 @@ pub const MAX_GET_KEYS: usize = 100_000;
 
 /// An opened store, as held in a guest's resource table.
 pub struct OpenStore {
-    store: Arc<dyn KvStore>,
+    store: SemanticStore,
 }
 
-/// A compare-and-swap handle: the key and the version its value was read at.
+/// A compare-and-swap handle: its store and what it has read (see `kv::spin`).
 pub struct CasHandle {
-    store: Arc<dyn KvStore>,
-    key: String,
-    version: Option<u64>,
-    value: Option<Vec<u8>>,
+    store: SemanticStore,
+    state: CasState,
 }
 
 /// Per-component key-value and variables configuration, shared by its instances.
@@ -79,7 +78,7 @@ impl KvCtx {
         }
     }
 
-    fn open(&self, label: &str) -> Result<Arc<dyn KvStore>, OpenError> {
+    fn open(&self, label: &str) -> Result<SemanticStore, OpenError> {
         if !self.allowed_labels.contains(label) {
             return Err(OpenError::AccessDenied);
         }
@@ -133,6 +132,10 @@ fn spin_error(e: KvError) -> spin_kv::Error {
 
 impl KvView<'_> {
     fn store_of(&self, handle: &Resource<OpenStore>) -> wasmtime::Result<Arc<dyn KvStore>> {
+        Ok(self.table.get(handle)?.store.store.clone())
+    }
+
+    fn semantic_store_of(&self, handle: &Resource<OpenStore>) -> wasmtime::Result<SemanticStore> {
         Ok(self.table.get(handle)?.store.clone())
     }
 }
@@ -225,8 +228,12 @@ impl atomics::Host for KvView<'_> {
         key: String,
         delta: i64,
     ) -> wasmtime::Result<Result<i64, store::Error>> {
-        let store = self.store_of(&bucket)?;
-        Ok(store.increment(&key, delta).await.map_err(wasi_error))
+        let open = self.semantic_store_of(&bucket)?;
+        Ok(
+            semantics::increment(&*open.store, open.semantics, &key, delta)
+                .await
+                .map_err(wasi_error),
+        )
     }
 
     async fn swap(
@@ -235,28 +242,17 @@ impl atomics::Host for KvView<'_> {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let handle = self.table.delete(cas)?;
-        match handle
-            .store
-            .compare_and_swap(&handle.key, handle.version, &value)
-            .await
-        {
-            Ok(true) => Ok(Ok(())),
-            Ok(false) => {
-                // Hand back a fresh handle on the current value so the guest can retry
-                // without another round trip.
-                match handle.store.get(&handle.key).await {
-                    Ok(current) => {
-                        let fresh = CasHandle {
-                            store: handle.store.clone(),
-                            key: handle.key,
-                            version: current.as_ref().map(|v| v.version),
-                            value: current.map(|v| v.value),
-                        };
-                        Ok(Err(atomics::CasError::CasFailed(self.table.push(fresh)?)))
-                    }
-                    Err(e) => Ok(Err(atomics::CasError::StoreError(wasi_error(e)))),
+        let open = handle.store;
+        match semantics::swap(&*open.store, open.semantics, handle.state, &value).await {
+            Ok(swapped) => match swapped.report {
+                Ok(()) => Ok(Ok(())),
+                // A fresh handle on the current value, so the guest can retry without
+                // another round trip.
+                Err(state) => {
+                    let fresh = CasHandle { store: open, state };
+                    Ok(Err(atomics::CasError::CasFailed(self.table.push(fresh)?)))
                 }
-            }
+            },
             Err(e) => Ok(Err(atomics::CasError::StoreError(wasi_error(e)))),
         }
     }
@@ -268,17 +264,9 @@ impl atomics::HostCas for KvView<'_> {
         bucket: Resource<OpenStore>,
         key: String,
     ) -> wasmtime::Result<Result<Resource<CasHandle>, store::Error>> {
-        let store = self.store_of(&bucket)?;
-        match store.get(&key).await {
-            Ok(current) => {
-                let handle = CasHandle {
-                    store,
-                    key,
-                    version: current.as_ref().map(|v| v.version),
-                    value: current.map(|v| v.value),
-                };
-                Ok(Ok(self.table.push(handle)?))
-            }
+        let open = self.semantic_store_of(&bucket)?;
+        match CasState::open(&*open.store, open.semantics, key).await {
+            Ok(state) => Ok(Ok(self.table.push(CasHandle { store: open, state })?)),
             Err(e) => Ok(Err(wasi_error(e))),
         }
     }
@@ -287,7 +275,14 @@ impl atomics::HostCas for KvView<'_> {
         &mut self,
         cas: Resource<CasHandle>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        Ok(Ok(self.table.get(&cas)?.value.clone()))
+        let handle = self.table.get_mut(&cas)?;
+        let semantics: Semantics = handle.store.semantics;
+        let store = handle.store.store.clone();
+        Ok(handle
+            .state
+            .current(&*store, semantics)
+            .await
+            .map_err(wasi_error))
     }
 
     async fn drop(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<()> {
@@ -302,11 +297,9 @@ impl batch::Host for KvView<'_> {
         bucket: Resource<OpenStore>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
-        let store = self.store_of(&bucket)?;
-        Ok(store
-            .get_many(&keys)
+        let open = self.semantic_store_of(&bucket)?;
+        Ok(semantics::get_many(&*open.store, open.semantics, keys)
             .await
-            .map(|values| keys.into_iter().zip(values).collect())
             .map_err(wasi_error))
     }
 

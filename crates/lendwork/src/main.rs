@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use lendwork::app::{App, HostOptions};
 use lendwork::manifest::Manifest;
-use lendwork::runtime_config::RuntimeConfig;
+use lendwork::runtime_config::{KvMode, RuntimeConfig};
 
 /// Lendwork: loan origination and servicing on WebAssembly components.
 #[derive(Parser)]
@@ -72,6 +72,19 @@ struct AppArgs {
     /// Time limit of one HTTP invocation, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     deadline_ms: u64,
+    /// Key-value semantics guests see: `lendwork` (exact) or `spin` (Spin 4.0.2's, per
+    /// backend, to prove components portable; see the README).
+    #[arg(long, value_enum, default_value_t = KvSemantics::Lendwork, env = "LENDWORK_KV_SEMANTICS")]
+    kv_semantics: KvSemantics,
+}
+
+/// The values of `--kv-semantics`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KvSemantics {
+    /// The host's own, exact semantics.
+    Lendwork,
+    /// Spin 4.0.2's observable behaviour, per backend.
+    Spin,
 }
 
 #[derive(Args)]
@@ -98,6 +111,10 @@ impl AppArgs {
         let options = HostOptions {
             memory_bytes_max: self.memory_limit_mib << 20,
             http_deadline: std::time::Duration::from_millis(self.deadline_ms),
+            kv_mode: match self.kv_semantics {
+                KvSemantics::Lendwork => KvMode::Lendwork,
+                KvSemantics::Spin => KvMode::Spin,
+            },
             ..HostOptions::default()
         };
         App::load(&manifest, &runtime_config, &state_dir, options, |name| {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::kv::spin::{SemanticStore, Semantics};
 use crate::kv::{KvStore, StoreSet, memory::MemoryStore, redis::RedisStore, sqlite::SqliteStore};
 
 /// File name of the default store in the state directory (Spin's name for it).
@@ -103,10 +104,33 @@ impl RuntimeConfig {
     }
 }
 
+/// Which key-value semantics guests see (`lendwork up --kv-semantics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KvMode {
+    /// The host's own, exact semantics.
+    #[default]
+    Lendwork,
+    /// Spin 4.0.2's, per backend: SQLite's for `spin` and `memory` stores, Redis's for
+    /// `redis` stores (see `kv::spin`). It exists to prove components portable.
+    Spin,
+}
+
+impl KvMode {
+    /// The semantics a store on `backend` shows in this mode.
+    pub fn semantics_for(self, backend: &StoreBackend) -> Semantics {
+        match (self, backend) {
+            (KvMode::Lendwork, _) => Semantics::Lendwork,
+            (KvMode::Spin, StoreBackend::Redis(_)) => Semantics::SpinRedis,
+            (KvMode::Spin, StoreBackend::Sqlite(_) | StoreBackend::Memory) => Semantics::SpinSqlite,
+        }
+    }
+}
+
 /// Opens every store the manifest's components use; fails naming the first unknown label.
 pub async fn open_stores<'a>(
     config: &RuntimeConfig,
     state_dir: &Path,
+    mode: KvMode,
     uses: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<StoreSet> {
     let mut set = StoreSet::default();
@@ -142,8 +166,9 @@ pub async fn open_stores<'a>(
                 store
             }
         };
-        tracing::info!(label, backend = backend.describe(), "key-value store ready");
-        set.insert(label, store);
+        let semantics = mode.semantics_for(&backend);
+        tracing::info!(label, backend = backend.describe(), semantics = ?semantics, "key-value store ready");
+        set.insert(label, SemanticStore { store, semantics });
     }
     Ok(set)
 }
@@ -220,6 +245,7 @@ type = "spin"
         let err = open_stores(
             &RuntimeConfig::default(),
             Path::new("/tmp"),
+            KvMode::Lendwork,
             [("ledger-api", "ledger")].into_iter(),
         )
         .await

@@ -139,6 +139,12 @@ impl HostConfig {
         self
     }
 
+    /// Guests see Spin 4.0.2's key-value semantics (`--kv-semantics spin`): SQLite's on
+    /// memory and SQLite stores, Redis's on Redis stores.
+    pub fn spin_semantics(self) -> HostConfig {
+        self.args(&["--kv-semantics", "spin"])
+    }
+
     /// Adds command-line arguments.
     pub fn args(mut self, args: &[&str]) -> HostConfig {
         self.args.extend(args.iter().map(|a| a.to_string()));

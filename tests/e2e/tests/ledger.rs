@@ -1,6 +1,8 @@
 //! The ledger through the real components (`ledger-api` composed with `ledger`) on the real
-//! `lendwork` host: concurrent posting to one book on every backend, idempotent replay,
-//! refusals that change nothing, tamper detection, restart durability and as-of balances.
+//! `lendwork` host: concurrent posting to one book and concurrent creation of new books on
+//! every backend, under the host's own key-value semantics and under Spin 4.0.2's
+//! (`--kv-semantics spin`), idempotent replay, refusals that change nothing, tamper
+//! detection, restart durability and as-of balances.
 //!
 //! Money is compared exactly: expected sums are kept in integer cents and compared with the
 //! API's decimal strings formatted the same way.
@@ -300,9 +302,9 @@ fn expected_total_cents(clients: u64, postings: u64) -> i64 {
         .sum()
 }
 
-fn concurrency_on(backend: Backend, label: &str) {
+fn concurrency_on(config: HostConfig, label: &str) {
     let (clients, postings) = (8, 500);
-    let host = Host::start(HostConfig::platform().with_backend(backend));
+    let host = Host::start(config);
     concurrent_postings(&host, "loan-hot", clients, postings, label);
     assert_trial_balance_is_only(
         &host,
@@ -313,46 +315,209 @@ fn concurrency_on(backend: Backend, label: &str) {
 
 #[test]
 fn concurrent_postings_to_one_book_on_sqlite() {
-    concurrency_on(Backend::Sqlite, "sqlite");
+    concurrency_on(
+        HostConfig::platform().with_backend(Backend::Sqlite),
+        "sqlite",
+    );
 }
 
 #[test]
 fn concurrent_postings_to_one_book_in_memory() {
-    concurrency_on(Backend::Memory, "memory");
+    concurrency_on(HostConfig::platform(), "memory");
 }
 
 #[test]
-fn concurrent_postings_to_one_book_on_redis() {
-    let Some(url) = lendwork_e2e::redis_url() else {
-        return;
-    };
-    // The Redis database outlives the test: a book of its own, and a trial balance that
-    // may include other books.
+fn concurrent_postings_to_one_book_on_sqlite_with_spin_semantics() {
+    concurrency_on(
+        HostConfig::platform()
+            .with_backend(Backend::Sqlite)
+            .spin_semantics(),
+        "sqlite, spin semantics",
+    );
+}
+
+#[test]
+fn concurrent_postings_to_one_book_in_memory_with_spin_semantics() {
+    concurrency_on(
+        HostConfig::platform().spin_semantics(),
+        "memory, spin semantics",
+    );
+}
+
+/// A book name unique to this run: the Redis database outlives the test.
+fn unique_book(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let book = format!("loan-redis-{}-{nanos}", std::process::id());
-    let host = Host::start(HostConfig::platform().with_backend(Backend::Redis(url)));
-    concurrent_postings(&host, &book, 4, 100, "redis");
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+fn redis_concurrency(config: impl Fn(HostConfig) -> HostConfig, label: &str) {
+    let Some(url) = lendwork_e2e::redis_url() else {
+        return;
+    };
+    // A book of its own, and a trial balance that may include other books.
+    let book = unique_book("loan-redis");
+    let host = Host::start(config(
+        HostConfig::platform().with_backend(Backend::Redis(url)),
+    ));
+    concurrent_postings(&host, &book, 4, 100, label);
     let trial = get_ok(&host, "/v1/ledger/trial-balance");
     assert_eq!(trial["balanced"], true, "{trial}");
     assert!(trial["entries"].as_u64().unwrap() >= 400);
+}
+
+#[test]
+fn concurrent_postings_to_one_book_on_redis() {
+    redis_concurrency(|config| config, "redis");
+}
+
+#[test]
+fn concurrent_postings_to_one_book_on_redis_with_spin_semantics() {
+    redis_concurrency(HostConfig::spin_semantics, "redis, spin semantics");
+}
+
+// ------------------------------------------------------------------ creation race
+
+/// Clients that all post the first entries of the same new books at once.
+const CREATING_CLIENTS: u64 = 4;
+/// New books each of them posts to.
+const NEW_BOOKS: u64 = 100;
+
+/// `CREATING_CLIENTS` clients post their own entry to each of `NEW_BOOKS` new books, all in
+/// the same order, so that every book is created by several clients at once. Every
+/// acknowledged posting must be stored, once, where its receipt says, and nothing else.
+fn creation_race(host: &Host, prefix: &str, label: &str) {
+    let book = |n: u64| format!("{prefix}-{n:03}");
+    let started = Instant::now();
+    let barrier = std::sync::Barrier::new(usize::try_from(CREATING_CLIENTS).unwrap());
+    let acknowledged: Vec<Vec<(u64, Value)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..CREATING_CLIENTS)
+            .map(|client| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    (0..NEW_BOOKS)
+                        .map(|n| {
+                            let amount = usd(posting_cents(client, n));
+                            let body = entry(&posting_id(client, n), "2026-03-01", &amount);
+                            (n, post_retrying(host, &book(n), &body).0)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let acknowledged_count: usize = acknowledged.iter().map(Vec::len).sum();
+    println!(
+        "{label}: {acknowledged_count} first postings to {NEW_BOOKS} new books by          {CREATING_CLIENTS} clients in {:.2?}",
+        started.elapsed()
+    );
+    assert_eq!(acknowledged_count as u64, CREATING_CLIENTS * NEW_BOOKS);
+
+    let mut stored_count = 0;
+    for n in 0..NEW_BOOKS {
+        let stored = all_entries(host, &book(n), CREATING_CLIENTS);
+        stored_count += stored.len();
+        let ids: BTreeSet<String> = stored
+            .iter()
+            .map(|e| e["entry"]["id"].as_str().unwrap().to_string())
+            .collect();
+        let expected: BTreeSet<String> = (0..CREATING_CLIENTS)
+            .map(|client| posting_id(client, n))
+            .collect();
+        assert_eq!(ids, expected, "{label}: book {}", book(n));
+        let v = verify(host, &book(n));
+        assert_eq!(v["intact"], true, "{v}");
+    }
+    // Each receipt names the entry stored at its sequence.
+    for (client, receipts) in (0..CREATING_CLIENTS).zip(&acknowledged) {
+        for (n, receipt) in receipts {
+            let at = get_ok(
+                host,
+                &format!("{}/{}", entries_path(&book(*n)), posting_id(client, *n)),
+            );
+            assert_eq!(at["sequence"], receipt["sequence"]);
+            assert_eq!(at["hash"], receipt["hash"]);
+        }
+    }
+    println!("{label}: {acknowledged_count} acknowledged, {stored_count} stored");
+    assert_eq!(
+        stored_count, acknowledged_count,
+        "{label}: acknowledged = stored"
+    );
+    let trial = get_ok(host, "/v1/ledger/trial-balance");
+    assert_eq!(trial["balanced"], true, "{trial}");
+    assert!(trial["books"].as_u64().unwrap() >= NEW_BOOKS, "{trial}");
+}
+
+#[test]
+fn clients_creating_the_same_new_books_at_once_lose_nothing_in_memory() {
+    let host = Host::start(HostConfig::platform());
+    creation_race(&host, "new-mem", "memory");
+}
+
+#[test]
+fn clients_creating_the_same_new_books_at_once_lose_nothing_with_spin_semantics() {
+    for (backend, label) in [
+        (Backend::Memory, "memory, spin semantics"),
+        (Backend::Sqlite, "sqlite, spin semantics"),
+    ] {
+        let host = Host::start(
+            HostConfig::platform()
+                .with_backend(backend)
+                .spin_semantics(),
+        );
+        creation_race(&host, "new-spin", label);
+    }
+}
+
+#[test]
+fn clients_creating_the_same_new_books_at_once_lose_nothing_on_redis() {
+    let Some(url) = lendwork_e2e::redis_url() else {
+        return;
+    };
+    for (spin, label) in [(false, "redis"), (true, "redis, spin semantics")] {
+        let mut config = HostConfig::platform().with_backend(Backend::Redis(url.clone()));
+        if spin {
+            config = config.spin_semantics();
+        }
+        let host = Host::start(config);
+        creation_race(&host, &unique_book("new-redis"), label);
+    }
 }
 
 // ------------------------------------------------------------------ idempotency
 
 #[test]
 fn posting_the_same_entry_again_replays_its_receipt() {
-    let host = Host::start(HostConfig::platform());
-    let book = "loan-replay";
-    let original = post_new(&host, book, &entry("disburse-1", "2026-03-01", "125.4"));
+    let mut configs = vec![
+        HostConfig::platform(),
+        HostConfig::platform().spin_semantics(),
+    ];
+    if let Some(url) = lendwork_e2e::redis_url() {
+        let redis = HostConfig::platform().with_backend(Backend::Redis(url));
+        configs.push(redis.clone());
+        configs.push(redis.spin_semantics());
+    }
+    for config in configs {
+        let host = Host::start(config);
+        replays_its_receipt(&host, &unique_book("loan-replay"));
+    }
+}
+
+/// A first post answers 201, the same entry again 200 with the original receipt, the same
+/// id with other content 409, and neither changes the book.
+fn replays_its_receipt(host: &Host, book: &str) {
+    let original = post_new(host, book, &entry("disburse-1", "2026-03-01", "125.4"));
     assert_eq!(original["sequence"], 1);
-    let before = book_state(&host, book);
+    let before = book_state(host, book);
 
     // Same content, and the same amount written at the currency's scale: both replays.
     for amount in ["125.4", "125.40"] {
-        let reply = post(&host, book, &entry("disburse-1", "2026-03-01", amount));
+        let reply = post(host, book, &entry("disburse-1", "2026-03-01", amount));
         assert_eq!(reply.status, 200, "{}", reply.text());
         assert_eq!(reply.header("idempotent-replayed"), Some("true"));
         let replay = reply.json();
@@ -361,19 +526,19 @@ fn posting_the_same_entry_again_replays_its_receipt() {
             assert_eq!(replay[field], original[field], "{field}");
         }
     }
-    assert_eq!(book_state(&host, book), before);
+    assert_eq!(book_state(host, book), before);
 
     // Same id, different content: a 409 that retrying cannot fix.
     for different in [
         entry("disburse-1", "2026-03-01", "125.41"),
         entry("disburse-1", "2026-03-02", "125.40"),
     ] {
-        let problem = assert_problem(&post(&host, book, &different), 409);
+        let problem = assert_problem(&post(host, book, &different), 409);
         assert_eq!(problem["type"], "urn:lendwork:problem:duplicate-id");
         assert_eq!(problem["retryable"], false);
     }
-    assert_eq!(book_state(&host, book), before);
-    let stored = get_ok(&host, &format!("{}/disburse-1", entries_path(book)));
+    assert_eq!(book_state(host, book), before);
+    let stored = get_ok(host, &format!("{}/disburse-1", entries_path(book)));
     assert_eq!(stored["entry"]["lines"][0]["amount"], "125.40");
     assert_eq!(stored["hash"], original["hash"]);
 }

@@ -7,10 +7,10 @@
 
 pub mod memory;
 pub mod redis;
+pub mod spin;
 pub mod sqlite;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -152,20 +152,20 @@ pub fn parse_counter(value: Option<&[u8]>) -> Result<i64, KvError> {
     }
 }
 
-/// The stores an application can open, by label.
+/// The stores an application can open, by label, each with the semantics its guests see.
 #[derive(Clone, Default)]
 pub struct StoreSet {
-    stores: HashMap<String, Arc<dyn KvStore>>,
+    stores: HashMap<String, spin::SemanticStore>,
 }
 
 impl StoreSet {
     /// Adds or replaces the store behind `label`.
-    pub fn insert(&mut self, label: impl Into<String>, store: Arc<dyn KvStore>) {
+    pub fn insert(&mut self, label: impl Into<String>, store: spin::SemanticStore) {
         self.stores.insert(label.into(), store);
     }
 
     /// The store behind `label`.
-    pub fn get(&self, label: &str) -> Option<&Arc<dyn KvStore>> {
+    pub fn get(&self, label: &str) -> Option<&spin::SemanticStore> {
         self.stores.get(label)
     }
 
@@ -179,6 +179,7 @@ impl StoreSet {
 pub(crate) mod suite {
     //! The semantics every backend must have; each backend's tests call these.
     use super::*;
+    use std::sync::Arc;
 
     pub async fn basic_crud(store: &dyn KvStore) {
         assert_eq!(store.get("a").await.unwrap(), None);
