@@ -22,6 +22,7 @@ const GUESTS: &[&str] = &[
     "ledger-api",
     "calculators",
     "probe",
+    "idempotent",
     "misbehave",
     "ticker",
     "mathbench-component",

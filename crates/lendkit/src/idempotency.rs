@@ -4,40 +4,39 @@
 //! with a key runs; its response (status, content type, body) is stored. A later request
 //! with the same key, method and path:
 //!
-//! * and the same body (SHA-256) gets the stored response again, with the header
-//!   `idempotent-replayed: true`, and the handler does not run;
+//! * and the same body (SHA-256) gets the stored response again — its original status,
+//!   with the header `idempotent-replayed: true` — and the handler does not run;
 //! * and a different body gets a 422 problem (`idempotency-key-reused`);
 //! * while the first is still running gets a retryable 409 with `retry-after: 1`.
 //!
 //! Records live in the key-value store the caller passes, under
 //! `idem/<component>/<sha256(method, path, key) in hex>` (bounded length whatever the key).
 //! Successful (2xx) and deterministic client-error (4xx except 408, 409, 423, 425, 429)
-//! responses are stored; for server errors and retryable conflicts the pending marker is
-//! deleted so that the client can retry with the same key.
+//! responses are stored; for server errors and retryable conflicts the record is
+//! *released*, so that the client can retry with the same key.
 //!
-//! # Concurrency
+//! # Concurrency, on every runtime
 //!
-//! The pending marker is claimed with [`KeyValue::compare_and_swap`] ("write only if the
-//! key still holds what I read"), so of two concurrent first requests exactly one runs and
-//! the other gets the retryable 409 — **when the store is a [`WasiKv`]**, which uses
-//! `wasi:keyvalue/atomics` CAS. Spin's own key-value API (`spin_sdk::key_value::Store`)
-//! has no compare-and-swap: its implementation is get-then-set, and two requests with the
-//! same new key arriving within the microseconds between the two calls can both run.
-//! Either way, handlers that move money should also be idempotent underneath (the ledger
-//! replays an entry id posted with the same content and rejects it with other content),
-//! so this layer is never the only guard.
+//! A record is an aggregate of the `lendstore` kind: created once through an atomic
+//! `increment` claim (never by a compare-and-swap from absence, which Spin's SQLite store
+//! turns into an upsert that two requests can both win), then changed only by
+//! compare-and-swap confirmed by reading back (Spin's Redis store reports every swap as
+//! failed). Every marker carries the request's random token, so a request recognises its
+//! own claim whatever the store reported. Of two concurrent first requests exactly one
+//! runs; the other gets the retryable 409. Records are never deleted (a deleted record's
+//! claim is spent): a released record is taken over by the next request.
 //!
 //! A pending marker older than [`PENDING_EXPIRY_MS`] (its request must have died: the host
 //! stops invocations long before) is taken over by the next request with the key.
-//! Completed records do not expire.
+//! Completed records do not expire. Handlers that move money should still be idempotent
+//! underneath (the ledger replays an entry id), so this layer is never the only guard.
 
 use crate::{Ctx, Problem};
 use base64::Engine as _;
+use lendstore::{Answer, Change, Kv, Report, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::Response;
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Request header carrying the key.
@@ -53,13 +52,13 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 /// than any invocation may run, so a live request is never overtaken.
 pub const PENDING_EXPIRY_MS: u64 = 60_000;
 
-/// Times [`begin`] re-reads a key after losing the claim race before answering 409.
-/// Losing means another request just claimed the key, so a second read settles it; the
-/// spare attempt covers a marker deleted in between.
-pub const MAX_CLAIM_ATTEMPTS: usize = 3;
+/// Compare-and-swap attempts on one record before answering 409. Losing means another
+/// request with the same key just wrote the record, so a second read settles it; the
+/// spare attempts cover a release or a completion in between.
+pub const MAX_CLAIM_ATTEMPTS: u32 = 4;
 
 /// Largest response body stored for replay, in bytes; larger responses are not stored
-/// (the marker is removed) rather than bloating the store.
+/// (the record is released) rather than bloating the store.
 pub const MAX_STORED_BODY_BYTES: usize = 256 * 1024;
 
 /// Validate an `Idempotency-Key` value: 1 to [`MAX_IDEMPOTENCY_KEY_CHARS`] characters of
@@ -99,66 +98,37 @@ pub fn storage_key(component: &str, method: &str, path: &str, key: &str) -> Stri
     format!("idem/{component}/{}", hex::encode(hasher.finalize()))
 }
 
-/// The few key-value operations idempotency needs; implemented for [`WasiKv`]
-/// (atomic), Spin's `key_value::Store` (not atomic) and [`MemoryKv`] (tests).
-pub trait KeyValue {
-    /// The value at `key`.
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem>;
-    /// Store `value` at `key`.
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem>;
-    /// Remove `key` (absent is fine).
-    fn delete(&self, key: &str) -> Result<(), Problem>;
-    /// Store `new` at `key` only if the key still holds `expected` (`None`: absent);
-    /// `Ok(false)` if it does not. The default implementation is get-then-set and
-    /// **not atomic**; stores that can do better override it.
-    fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<bool, Problem> {
-        if self.get(key)?.as_deref() != expected {
-            return Ok(false);
-        }
-        self.set(key, new)?;
-        Ok(true)
-    }
-}
+// spin-sdk 5.2 (pinned) generates the `wasi:keyvalue@0.2.0-draft2` bindings it ships.
+use spin_sdk::wit::wasi::keyvalue as wasi_kv;
 
-fn store_unavailable(_: spin_sdk::key_value::Error) -> Problem {
-    Problem::unavailable("the key-value store is unavailable")
-}
-
-impl KeyValue for spin_sdk::key_value::Store {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
-        spin_sdk::key_value::Store::get(self, key).map_err(store_unavailable)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
-        spin_sdk::key_value::Store::set(self, key, value).map_err(store_unavailable)
-    }
-    fn delete(&self, key: &str) -> Result<(), Problem> {
-        spin_sdk::key_value::Store::delete(self, key).map_err(store_unavailable)
-    }
-}
-
-/// A `wasi:keyvalue` bucket: [`KeyValue::compare_and_swap`] is atomic (it uses
-/// `wasi:keyvalue/atomics` CAS), which closes the idempotency race. Open it with the same
-/// label as the component's `key_value_stores` entry.
+/// A `wasi:keyvalue` bucket (store, batch, atomics) as a `lendstore` store, for
+/// idempotency records and every aggregate a component keeps. Open it with the label of
+/// the component's `key_value_stores` entry.
 pub struct WasiKv {
     bucket: wasi_kv::store::Bucket,
 }
 
-// spin-sdk 5.2 (pinned) generates the `wasi:keyvalue@0.2.0-draft2` bindings it ships.
-use spin_sdk::wit::wasi::keyvalue as wasi_kv;
+fn backend(error: wasi_kv::store::Error) -> StoreError {
+    StoreError::Backend(match error {
+        wasi_kv::store::Error::NoSuchStore => "no such store".into(),
+        wasi_kv::store::Error::AccessDenied => "access denied".into(),
+        wasi_kv::store::Error::Other(text) => text,
+    })
+}
 
-fn wasi_unavailable(_: wasi_kv::store::Error) -> Problem {
-    Problem::unavailable("the key-value store is unavailable")
+/// The problem a failed store operation answers: a retryable 503 (or 409 while another
+/// request holds the record), never the store's own words.
+pub fn store_problem(error: StoreError) -> Problem {
+    match error {
+        StoreError::Backend(_) => Problem::unavailable("the key-value store is unavailable"),
+        StoreError::CreationPending | StoreError::Contended(_) => in_flight(),
+    }
 }
 
 impl WasiKv {
     /// Open the bucket with `label`; a retryable 503 problem on failure.
     pub fn open(label: &str) -> Result<Self, Problem> {
-        let bucket = wasi_kv::store::open(label).map_err(wasi_unavailable)?;
+        let bucket = wasi_kv::store::open(label).map_err(|e| store_problem(backend(e)))?;
         Ok(Self { bucket })
     }
 }
@@ -169,73 +139,36 @@ impl std::fmt::Debug for WasiKv {
     }
 }
 
-impl KeyValue for WasiKv {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
-        self.bucket.get(key).map_err(wasi_unavailable)
+impl Kv for WasiKv {
+    type Cas = wasi_kv::atomics::Cas;
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.bucket.get(key).map_err(backend)
     }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
-        self.bucket.set(key, value).map_err(wasi_unavailable)
+    fn get_many_answer(&self, keys: &[String]) -> Result<Answer, StoreError> {
+        wasi_kv::batch::get_many(&self.bucket, keys).map_err(backend)
     }
-    fn delete(&self, key: &str) -> Result<(), Problem> {
-        self.bucket.delete(key).map_err(wasi_unavailable)
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.bucket.set(key, value).map_err(backend)
     }
-    fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        new: &[u8],
-    ) -> Result<bool, Problem> {
-        let cas = wasi_kv::atomics::Cas::new(&self.bucket, key).map_err(wasi_unavailable)?;
-        if cas.current().map_err(wasi_unavailable)?.as_deref() != expected {
-            return Ok(false);
+    fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        wasi_kv::batch::set_many(&self.bucket, pairs).map_err(backend)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        wasi_kv::atomics::increment(&self.bucket, key, delta).map_err(backend)
+    }
+    fn cas(&self, key: &str) -> Result<Self::Cas, StoreError> {
+        wasi_kv::atomics::Cas::new(&self.bucket, key).map_err(backend)
+    }
+    fn current(&self, cas: &Self::Cas) -> Result<Option<Vec<u8>>, StoreError> {
+        cas.current().map_err(backend)
+    }
+    fn swap(&self, cas: Self::Cas, value: &[u8]) -> Result<Report<Self::Cas>, StoreError> {
+        match wasi_kv::atomics::swap(cas, value) {
+            Ok(()) => Ok(Report::Done),
+            Err(wasi_kv::atomics::CasError::CasFailed(fresh)) => Ok(Report::Failed(fresh)),
+            Err(wasi_kv::atomics::CasError::StoreError(error)) => Err(backend(error)),
         }
-        match wasi_kv::atomics::swap(cas, new) {
-            Ok(()) => Ok(true),
-            Err(wasi_kv::atomics::CasError::CasFailed(_)) => Ok(false),
-            Err(wasi_kv::atomics::CasError::StoreError(error)) => Err(wasi_unavailable(error)),
-        }
-    }
-}
-
-/// Open the Spin key-value store with `label` (declared in the component's
-/// `key_value_stores`); a retryable 503 problem if it cannot be opened. Its
-/// compare-and-swap is not atomic: for idempotency prefer [`WasiKv::open`].
-pub fn open_store(label: &str) -> Result<spin_sdk::key_value::Store, Problem> {
-    spin_sdk::key_value::Store::open(label).map_err(store_unavailable)
-}
-
-/// An in-memory [`KeyValue`] for native tests.
-#[derive(Debug, Default)]
-pub struct MemoryKv(RefCell<BTreeMap<String, Vec<u8>>>);
-
-impl MemoryKv {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Number of keys stored.
-    pub fn len(&self) -> usize {
-        self.0.borrow().len()
-    }
-
-    /// Whether nothing is stored.
-    pub fn is_empty(&self) -> bool {
-        self.0.borrow().is_empty()
-    }
-}
-
-impl KeyValue for MemoryKv {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
-        Ok(self.0.borrow().get(key).cloned())
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_vec());
-        Ok(())
-    }
-    fn delete(&self, key: &str) -> Result<(), Problem> {
-        self.0.borrow_mut().remove(key);
-        Ok(())
     }
 }
 
@@ -245,12 +178,21 @@ enum Record {
     Pending {
         request_sha256: String,
         started_ms: u64,
+        #[serde(default)]
+        token: String,
     },
     Done {
         request_sha256: String,
         status: u16,
         content_type: Option<String>,
         body_base64: String,
+        #[serde(default)]
+        token: String,
+    },
+    /// The request that claimed the key ended without a final answer: the next takes over.
+    Released {
+        #[serde(default)]
+        token: String,
     },
 }
 
@@ -269,6 +211,7 @@ pub enum Begin {
 pub struct Pending {
     storage_key: String,
     request_sha256: String,
+    token: String,
 }
 
 fn now_ms() -> u64 {
@@ -283,9 +226,38 @@ fn reused() -> Problem {
         .with_type("idempotency-key-reused")
 }
 
+fn unreadable() -> Problem {
+    Problem::internal("a stored idempotency record is unreadable")
+}
+
+/// A failure of either the protocol (a problem to answer) or the store.
+enum Failure {
+    Answer(Problem),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        Failure::Store(error)
+    }
+}
+
+impl From<Failure> for Problem {
+    fn from(failure: Failure) -> Problem {
+        match failure {
+            Failure::Answer(problem) => problem,
+            Failure::Store(error) => store_problem(error),
+        }
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<Record, Failure> {
+    serde_json::from_slice(bytes).map_err(|_| Failure::Answer(unreadable()))
+}
+
 /// Look up `key` for this request and claim it if new. See the [module docs](self) for
-/// the outcomes and the race window.
-pub fn begin<S: KeyValue + ?Sized>(
+/// the outcomes.
+pub fn begin<S: Kv>(
     store: &S,
     component: &str,
     method: &str,
@@ -301,10 +273,12 @@ pub fn begin<S: KeyValue + ?Sized>(
         key,
         request_sha256,
         now_ms(),
+        &crate::service::random_token(),
     )
 }
 
-fn begin_at<S: KeyValue + ?Sized>(
+#[allow(clippy::too_many_arguments)]
+fn begin_at<S: Kv>(
     store: &S,
     component: &str,
     method: &str,
@@ -312,65 +286,67 @@ fn begin_at<S: KeyValue + ?Sized>(
     key: &str,
     request_sha256: &[u8; 32],
     now_ms: u64,
+    token: &str,
 ) -> Result<Begin, Problem> {
     let key = validate_key(key)?;
     let storage_key = storage_key(component, method, path, key);
     let request_sha256 = hex::encode(request_sha256);
-    for _ in 0..MAX_CLAIM_ATTEMPTS {
-        let raw = store.get(&storage_key)?;
-        let existing = match &raw {
-            None => None,
-            Some(bytes) => Some(
-                serde_json::from_slice::<Record>(bytes)
-                    .map_err(|_| Problem::internal("a stored idempotency record is unreadable"))?,
-            ),
+    let marker = encode(&Record::Pending {
+        request_sha256: request_sha256.clone(),
+        started_ms: now_ms,
+        token: token.to_string(),
+    });
+    let proceed = || {
+        Begin::Proceed(Pending {
+            storage_key: storage_key.clone(),
+            request_sha256: request_sha256.clone(),
+            token: token.to_string(),
+        })
+    };
+    let begun = lendstore::update(store, &storage_key, MAX_CLAIM_ATTEMPTS, |current| {
+        let Some(bytes) = current else {
+            return Ok(Change::Write(marker.clone(), proceed()));
         };
-        match existing {
-            Some(Record::Done {
+        match decode(bytes)? {
+            Record::Done {
                 request_sha256: stored,
                 status,
                 content_type,
                 body_base64,
-            }) => {
+                ..
+            } => {
                 if stored != request_sha256 {
-                    return Err(reused());
+                    return Err(Failure::Answer(reused()));
                 }
                 let body = base64::engine::general_purpose::STANDARD
                     .decode(body_base64)
-                    .map_err(|_| Problem::internal("a stored idempotency record is unreadable"))?;
+                    .map_err(|_| Failure::Answer(unreadable()))?;
                 let mut builder = Response::builder();
                 builder.status(status).header(REPLAYED_HEADER, "true");
                 if let Some(content_type) = content_type {
                     builder.header("content-type", content_type);
                 }
-                return Ok(Begin::Replay(builder.body(body).build()));
+                Ok(Change::Keep(Begin::Replay(builder.body(body).build())))
             }
-            Some(Record::Pending {
+            // Our own marker, read back after a swap whose outcome the store left unsaid.
+            Record::Pending { token: theirs, .. } if theirs == token => Ok(Change::Keep(proceed())),
+            Record::Pending {
                 request_sha256: stored,
                 started_ms,
-            }) if now_ms.saturating_sub(started_ms) < PENDING_EXPIRY_MS => {
+                ..
+            } if now_ms.saturating_sub(started_ms) < PENDING_EXPIRY_MS => {
                 if stored != request_sha256 {
-                    return Err(reused());
+                    return Err(Failure::Answer(reused()));
                 }
-                return Err(in_flight());
+                Err(Failure::Answer(in_flight()))
             }
-            // New key, or an abandoned attempt: claim it, unless someone else just did.
-            _ => {
-                let marker = encode(&Record::Pending {
-                    request_sha256: request_sha256.clone(),
-                    started_ms: now_ms,
-                });
-                if store.compare_and_swap(&storage_key, raw.as_deref(), &marker)? {
-                    return Ok(Begin::Proceed(Pending {
-                        storage_key,
-                        request_sha256,
-                    }));
-                }
-                // Lost the race: look again (normally finds the winner's marker).
+            // Released, or an abandoned attempt: take it over.
+            Record::Pending { .. } | Record::Released { .. } => {
+                Ok(Change::Write(marker.clone(), proceed()))
             }
         }
-    }
-    Err(in_flight())
+    });
+    begun.map_err(Problem::from)
 }
 
 fn in_flight() -> Problem {
@@ -394,30 +370,50 @@ fn is_final(status: u16) -> bool {
 impl Pending {
     /// Store the handler's response for replays (or release the key when the response
     /// is not final; see the [module docs](self)).
-    pub fn complete<S: KeyValue + ?Sized>(
-        self,
-        store: &S,
-        response: &Response,
-    ) -> Result<(), Problem> {
+    pub fn complete<S: Kv>(self, store: &S, response: &Response) -> Result<(), Problem> {
         let status = *response.status();
         if !is_final(status) || response.body().len() > MAX_STORED_BODY_BYTES {
             return self.abandon(store);
         }
         let record = Record::Done {
-            request_sha256: self.request_sha256,
+            request_sha256: self.request_sha256.clone(),
             status,
             content_type: response
                 .header("content-type")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
             body_base64: base64::engine::general_purpose::STANDARD.encode(response.body()),
+            token: self.token.clone(),
         };
-        store.set(&self.storage_key, &encode(&record))
+        self.replace_marker(store, encode(&record))
     }
 
     /// Release the key without storing a response, so that a retry runs again.
-    pub fn abandon<S: KeyValue + ?Sized>(self, store: &S) -> Result<(), Problem> {
-        store.delete(&self.storage_key)
+    pub fn abandon<S: Kv>(self, store: &S) -> Result<(), Problem> {
+        let released = encode(&Record::Released {
+            token: self.token.clone(),
+        });
+        self.replace_marker(store, released)
+    }
+
+    /// Swaps our pending marker for `next`, unless another request took the key over
+    /// (ours had expired): its record is then left alone.
+    fn replace_marker<S: Kv>(&self, store: &S, next: Vec<u8>) -> Result<(), Problem> {
+        let replaced = lendstore::update(store, &self.storage_key, MAX_CLAIM_ATTEMPTS, |current| {
+            let ours = match current {
+                Some(bytes) => matches!(
+                    decode(bytes)?,
+                    Record::Pending { token, .. } if token == self.token
+                ),
+                None => false,
+            };
+            Ok::<_, Failure>(if ours {
+                Change::Write(next.clone(), ())
+            } else {
+                Change::Keep(())
+            })
+        });
+        replaced.map_err(Problem::from)
     }
 }
 
@@ -438,7 +434,7 @@ impl Pending {
 ///     })
 /// }
 /// ```
-pub fn run<S: KeyValue + ?Sized>(
+pub fn run<S: Kv>(
     store: &S,
     ctx: &Ctx<'_>,
     key: Option<&str>,
@@ -474,11 +470,27 @@ pub fn run<S: KeyValue + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lendstore::sim::{Semantics, SimKv, Step};
 
     const HASH_A: [u8; 32] = [1; 32];
     const HASH_B: [u8; 32] = [2; 32];
+    const RUNTIMES: [Semantics; 3] = [
+        Semantics::Strict,
+        Semantics::SpinSqlite,
+        Semantics::SpinRedis,
+    ];
 
-    fn start(store: &MemoryKv, key: &str, hash: &[u8; 32], now: u64) -> Result<Begin, Problem> {
+    fn start(store: &SimKv, key: &str, hash: &[u8; 32], now: u64) -> Result<Begin, Problem> {
+        start_as(store, key, hash, now, &format!("token-{now}-{}", hash[0]))
+    }
+
+    fn start_as(
+        store: &SimKv,
+        key: &str,
+        hash: &[u8; 32],
+        now: u64,
+        token: &str,
+    ) -> Result<Begin, Problem> {
         begin_at(
             store,
             "ledger-api",
@@ -487,6 +499,7 @@ mod tests {
             key,
             hash,
             now,
+            token,
         )
     }
 
@@ -527,30 +540,32 @@ mod tests {
     }
 
     #[test]
-    fn first_request_proceeds_then_replays() {
-        let store = MemoryKv::new();
-        let Begin::Proceed(pending) = start(&store, "k1", &HASH_A, 0).unwrap() else {
-            panic!("expected proceed");
-        };
-        pending.complete(&store, &created()).unwrap();
-        let Begin::Replay(replay) = start(&store, "k1", &HASH_A, 10).unwrap() else {
-            panic!("expected replay");
-        };
-        assert_eq!(*replay.status(), 201);
-        assert_eq!(replay.body(), br#"{"sequence":1}"#);
-        assert_eq!(
-            replay.header(REPLAYED_HEADER).unwrap().as_str(),
-            Some("true")
-        );
-        assert_eq!(
-            replay.header("content-type").unwrap().as_str(),
-            Some("application/json")
-        );
+    fn first_request_proceeds_then_replays_with_its_original_status() {
+        for semantics in RUNTIMES {
+            let store = SimKv::new(semantics);
+            let Begin::Proceed(pending) = start(&store, "k1", &HASH_A, 0).unwrap() else {
+                panic!("{semantics:?}: expected proceed");
+            };
+            pending.complete(&store, &created()).unwrap();
+            let Begin::Replay(replay) = start(&store, "k1", &HASH_A, 10).unwrap() else {
+                panic!("{semantics:?}: expected replay");
+            };
+            assert_eq!(*replay.status(), 201);
+            assert_eq!(replay.body(), br#"{"sequence":1}"#);
+            assert_eq!(
+                replay.header(REPLAYED_HEADER).unwrap().as_str(),
+                Some("true")
+            );
+            assert_eq!(
+                replay.header("content-type").unwrap().as_str(),
+                Some("application/json")
+            );
+        }
     }
 
     #[test]
     fn different_body_is_422() {
-        let store = MemoryKv::new();
+        let store = SimKv::new(Semantics::Strict);
         let Begin::Proceed(pending) = start(&store, "k1", &HASH_A, 0).unwrap() else {
             panic!()
         };
@@ -565,33 +580,51 @@ mod tests {
 
     #[test]
     fn in_flight_is_retryable_409_until_expiry() {
-        let store = MemoryKv::new();
-        let Begin::Proceed(_abandoned) = start(&store, "k1", &HASH_A, 0).unwrap() else {
-            panic!()
-        };
-        let p = start(&store, "k1", &HASH_A, PENDING_EXPIRY_MS - 1).unwrap_err();
-        assert_eq!(p.status, 409);
-        assert_eq!(p.retryable, Some(true));
-        assert_eq!(p.header("retry-after"), Some("1"));
-        assert!(matches!(
-            start(&store, "k1", &HASH_A, PENDING_EXPIRY_MS).unwrap(),
-            Begin::Proceed(_)
-        ));
+        for semantics in RUNTIMES {
+            let store = SimKv::new(semantics);
+            let Begin::Proceed(abandoned) = start(&store, "k1", &HASH_A, 0).unwrap() else {
+                panic!()
+            };
+            let p = start(&store, "k1", &HASH_A, PENDING_EXPIRY_MS - 1).unwrap_err();
+            assert_eq!(p.status, 409);
+            assert_eq!(p.retryable, Some(true));
+            assert_eq!(p.header("retry-after"), Some("1"));
+            let Begin::Proceed(taker) = start(&store, "k1", &HASH_A, PENDING_EXPIRY_MS).unwrap()
+            else {
+                panic!("{semantics:?}: an expired marker is taken over")
+            };
+            // The late original finishing does not overwrite the taker's claim.
+            abandoned.complete(&store, &created()).unwrap();
+            assert!(matches!(
+                start(&store, "k1", &HASH_A, PENDING_EXPIRY_MS + 1),
+                Err(p) if p.status == 409
+            ));
+            taker.complete(&store, &created()).unwrap();
+            assert!(matches!(
+                start(&store, "k1", &HASH_A, PENDING_EXPIRY_MS + 2).unwrap(),
+                Begin::Replay(_)
+            ));
+        }
     }
 
     #[test]
-    fn non_final_responses_release_the_key() {
+    fn non_final_responses_release_the_key_for_a_retry() {
         for status in [500, 503, 409, 429] {
-            let store = MemoryKv::new();
-            let Begin::Proceed(pending) = start(&store, "k", &HASH_A, 0).unwrap() else {
-                panic!()
-            };
-            pending
-                .complete(&store, &Response::new(status, ()))
-                .unwrap();
-            assert!(store.is_empty(), "{status}");
+            for semantics in RUNTIMES {
+                let store = SimKv::new(semantics);
+                let Begin::Proceed(pending) = start(&store, "k", &HASH_A, 0).unwrap() else {
+                    panic!()
+                };
+                pending
+                    .complete(&store, &Response::new(status, ()))
+                    .unwrap();
+                assert!(
+                    matches!(start(&store, "k", &HASH_A, 1).unwrap(), Begin::Proceed(_)),
+                    "{status} {semantics:?}: the retry runs"
+                );
+            }
         }
-        let store = MemoryKv::new();
+        let store = SimKv::new(Semantics::Strict);
         let Begin::Proceed(pending) = start(&store, "k", &HASH_A, 0).unwrap() else {
             panic!()
         };
@@ -606,7 +639,7 @@ mod tests {
 
     #[test]
     fn invalid_key_is_rejected_before_touching_the_store() {
-        let store = MemoryKv::new();
+        let store = SimKv::new(Semantics::Strict);
         assert_eq!(
             start(&store, "bad key", &HASH_A, 0).unwrap_err().status,
             400
@@ -614,65 +647,57 @@ mod tests {
         assert!(store.is_empty());
     }
 
-    /// A store where another request claims every key just before our CAS.
-    struct Racing {
-        inner: MemoryKv,
-    }
-
-    impl KeyValue for Racing {
-        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
-            self.inner.get(key)
-        }
-        fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
-            self.inner.set(key, value)
-        }
-        fn delete(&self, key: &str) -> Result<(), Problem> {
-            self.inner.delete(key)
-        }
-        fn compare_and_swap(
-            &self,
-            key: &str,
-            expected: Option<&[u8]>,
-            new: &[u8],
-        ) -> Result<bool, Problem> {
-            let rival = encode(&Record::Pending {
-                request_sha256: hex::encode(HASH_A),
-                started_ms: 0,
-            });
-            self.inner.set(key, &rival)?;
-            self.inner.compare_and_swap(key, expected, new)
+    #[test]
+    fn of_two_concurrent_first_requests_exactly_one_runs_on_every_runtime() {
+        // The rival arrives at each step of our claim: before our claim's increment, between
+        // the claim and the marker's write, and (once a record exists) before our swap.
+        for semantics in RUNTIMES {
+            for step in [Step::Increment, Step::Set, Step::Swap] {
+                let store = SimKv::new(semantics);
+                if step == Step::Swap {
+                    // A released record, so that both requests swap rather than create.
+                    let Begin::Proceed(first) = start(&store, "k", &HASH_A, 0).unwrap() else {
+                        panic!()
+                    };
+                    first.abandon(&store).unwrap();
+                }
+                let rival_ran = std::rc::Rc::new(std::cell::Cell::new(false));
+                let seen = rival_ran.clone();
+                store.before(step, move |kv| {
+                    let rival = start_as(kv, "k", &HASH_A, 5, "rival");
+                    seen.set(matches!(rival, Ok(Begin::Proceed(_))));
+                    if let Err(p) = rival {
+                        assert_eq!(p.status, 409);
+                    }
+                });
+                let mine = start_as(&store, "k", &HASH_A, 5, "mine");
+                let mine_ran = matches!(mine, Ok(Begin::Proceed(_)));
+                if let Err(p) = &mine {
+                    assert_eq!(p.status, 409);
+                }
+                assert!(
+                    mine_ran ^ rival_ran.get(),
+                    "{semantics:?} {step:?}: exactly one runs (mine {mine_ran}, rival {})",
+                    rival_ran.get()
+                );
+            }
         }
     }
 
     #[test]
-    fn losing_the_claim_race_is_409_or_422() {
-        let store = Racing {
-            inner: MemoryKv::new(),
-        };
-        let p = begin_at(&store, "c", "POST", "/p", "k", &HASH_A, 1).unwrap_err();
-        assert_eq!(p.status, 409, "same body: the winner is in flight");
-        let store = Racing {
-            inner: MemoryKv::new(),
-        };
-        let p = begin_at(&store, "c", "POST", "/p", "k", &HASH_B, 1).unwrap_err();
-        assert_eq!(p.status, 422, "different body: key reused");
-    }
-
-    #[test]
-    fn default_compare_and_swap() {
-        let store = MemoryKv::new();
-        assert!(store.compare_and_swap("k", None, b"1").unwrap());
-        assert!(!store.compare_and_swap("k", None, b"2").unwrap());
-        assert!(!store.compare_and_swap("k", Some(b"0"), b"2").unwrap());
-        assert!(store.compare_and_swap("k", Some(b"1"), b"2").unwrap());
-        assert_eq!(store.get("k").unwrap().as_deref(), Some(&b"2"[..]));
+    fn a_claim_whose_marker_never_appeared_is_409() {
+        let store = SimKv::new(Semantics::SpinSqlite);
+        let key = storage_key("ledger-api", "POST", "/v1/ledger/books/main/entries", "k");
+        store.increment(&lendstore::claim_key(&key), 1).unwrap();
+        let p = start(&store, "k", &HASH_A, 0).unwrap_err();
+        assert_eq!((p.status, p.retryable), (409, Some(true)));
     }
 
     #[test]
     fn corrupt_record_is_500() {
-        let store = MemoryKv::new();
+        let store = SimKv::new(Semantics::Strict);
         let key = storage_key("ledger-api", "POST", "/v1/ledger/books/main/entries", "k");
-        store.set(&key, b"garbage").unwrap();
+        store.put(&key, b"garbage".to_vec());
         assert_eq!(start(&store, "k", &HASH_A, 0).unwrap_err().status, 500);
     }
 }

@@ -143,18 +143,22 @@ fn request_id(request: &Request) -> String {
         {
             id.to_owned()
         }
-        _ => {
-            // RandomState is seeded from the host's random source (wasi:random in guests).
-            let mut hasher = std::hash::RandomState::new().build_hasher();
-            hasher.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default(),
-            );
-            format!("{:016x}", hasher.finish())
-        }
+        _ => random_token(),
     }
+}
+
+/// 64 random bits as 16 hex digits: request ids, and the tokens by which a request
+/// recognises its own writes. `RandomState` is seeded from the host's random source
+/// (`wasi:random` in guests) and re-keyed for every call.
+pub(crate) fn random_token() -> String {
+    let mut hasher = std::hash::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("{:016x}", hasher.finish())
 }
 
 /// Serve one request from a route table: the whole pipeline for a component.
@@ -412,7 +416,7 @@ mod tests {
 
     #[test]
     fn idempotent_run_replays() {
-        let store = idempotency::MemoryKv::new();
+        let store = lendstore::sim::SimKv::new(lendstore::sim::Semantics::SpinSqlite);
         let route = &ROUTES[0];
         let req = request(
             SpinMethod::Post,
