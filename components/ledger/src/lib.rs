@@ -45,11 +45,8 @@ mod bindings {
 mod protocol;
 
 use bindings::lending::ledger::types as wit;
-use bindings::wasi::keyvalue::atomics::{self, CasError};
-use bindings::wasi::keyvalue::batch;
-use bindings::wasi::keyvalue::store::{self, Bucket};
 use ledger_core::{LedgerError, StoredEntry};
-use lendstore::{Answer, Kv, Report, StoreError};
+use lendstore::wasi::WasiKv;
 pub use protocol::MAX_CAS_ATTEMPTS;
 
 /// Label of the key-value store the ledger keeps its books in (declared in `spin.toml`).
@@ -58,57 +55,9 @@ pub const STORE_LABEL: &str = "ledger";
 /// Random bytes in a commit token: enough that two requests never draw the same one.
 const COMMIT_TOKEN_BYTES: u64 = 16;
 
-/// The protocol's store over `wasi:keyvalue` (store, batch, atomics).
-pub struct WasiKv {
-    bucket: Bucket,
-}
-
-impl WasiKv {
-    /// Opens the store labelled [`STORE_LABEL`].
-    pub fn open() -> Result<WasiKv, LedgerError> {
-        let bucket = store::open(STORE_LABEL).map_err(store_error)?;
-        Ok(WasiKv { bucket })
-    }
-}
-
-impl Kv for WasiKv {
-    type Cas = atomics::Cas;
-
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.bucket.get(key).map_err(backend)
-    }
-
-    fn get_many_answer(&self, keys: &[String]) -> Result<Answer, StoreError> {
-        batch::get_many(&self.bucket, keys).map_err(backend)
-    }
-
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.bucket.set(key, value).map_err(backend)
-    }
-
-    fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
-        batch::set_many(&self.bucket, pairs).map_err(backend)
-    }
-
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        atomics::increment(&self.bucket, key, delta).map_err(backend)
-    }
-
-    fn cas(&self, key: &str) -> Result<atomics::Cas, StoreError> {
-        atomics::Cas::new(&self.bucket, key).map_err(backend)
-    }
-
-    fn current(&self, cas: &atomics::Cas) -> Result<Option<Vec<u8>>, StoreError> {
-        cas.current().map_err(backend)
-    }
-
-    fn swap(&self, cas: atomics::Cas, value: &[u8]) -> Result<Report<atomics::Cas>, StoreError> {
-        match atomics::swap(cas, value) {
-            Ok(()) => Ok(Report::Done),
-            Err(CasError::CasFailed(fresh)) => Ok(Report::Failed(fresh)),
-            Err(CasError::StoreError(error)) => Err(backend(error)),
-        }
-    }
+/// Opens the store labelled [`STORE_LABEL`].
+fn open_store() -> Result<WasiKv, LedgerError> {
+    Ok(WasiKv::open(STORE_LABEL)?)
 }
 
 /// A fresh random commit token (hex) for one post.
@@ -127,14 +76,14 @@ bindings::export!(Ledger with_types_in bindings);
 
 impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
     fn post(book: String, entry: wit::JournalEntry) -> Result<wit::Receipt, wit::LedgerError> {
-        let posted = WasiKv::open()
+        let posted = open_store()
             .and_then(|kv| protocol::post(&kv, &book, &entry_from_wit(entry), &commit_token()))
             .map_err(error_to_wit)?;
         Ok(receipt(&book, &posted.stored, posted.replayed))
     }
 
     fn get_entry(book: String, id: String) -> Result<wit::StoredEntry, wit::LedgerError> {
-        WasiKv::open()
+        open_store()
             .and_then(|kv| protocol::get_entry(&kv, &book, &id))
             .map(stored_to_wit)
             .map_err(error_to_wit)
@@ -144,7 +93,7 @@ impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
         book: String,
         as_of: Option<String>,
     ) -> Result<Vec<wit::Balance>, wit::LedgerError> {
-        WasiKv::open()
+        open_store()
             .and_then(|kv| protocol::balances(&kv, &book, as_of.as_deref()))
             .map(|list| list.into_iter().map(balance_to_wit).collect())
             .map_err(error_to_wit)
@@ -155,7 +104,7 @@ impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
         after: Option<u64>,
         limit: u32,
     ) -> Result<wit::EntryPage, wit::LedgerError> {
-        WasiKv::open()
+        open_store()
             .and_then(|kv| protocol::entries(&kv, &book, after, limit))
             .map(|(entries, next_after)| wit::EntryPage {
                 entries: entries.into_iter().map(stored_to_wit).collect(),
@@ -165,7 +114,7 @@ impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
     }
 
     fn verify(book: String) -> Result<wit::Verification, wit::LedgerError> {
-        WasiKv::open()
+        open_store()
             .and_then(|kv| protocol::verify(&kv, &book))
             .map(|v| wit::Verification {
                 book: v.book,
@@ -179,7 +128,7 @@ impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
     }
 
     fn trial_balance() -> Result<wit::TrialBalance, wit::LedgerError> {
-        WasiKv::open()
+        open_store()
             .and_then(|kv| protocol::trial_balance(&kv))
             .map(|t| wit::TrialBalance {
                 books: t.books,
@@ -210,22 +159,6 @@ fn receipt(book: &str, stored: &StoredEntry, replayed: bool) -> wit::Receipt {
         hash: stored.hash.clone(),
         replayed,
     }
-}
-
-fn store_error(error: store::Error) -> LedgerError {
-    LedgerError::Storage(match error {
-        store::Error::NoSuchStore => format!("no key-value store labelled {STORE_LABEL}"),
-        store::Error::AccessDenied => format!("access to key-value store {STORE_LABEL} denied"),
-        store::Error::Other(text) => format!("key-value store: {text}"),
-    })
-}
-
-fn backend(error: store::Error) -> StoreError {
-    StoreError::Backend(match error {
-        store::Error::NoSuchStore => format!("no key-value store labelled {STORE_LABEL}"),
-        store::Error::AccessDenied => format!("access to key-value store {STORE_LABEL} denied"),
-        store::Error::Other(text) => text,
-    })
 }
 
 fn error_to_wit(error: LedgerError) -> wit::LedgerError {

@@ -1,6 +1,6 @@
 //! The storage protocol, generic over the key-value store so it runs natively in tests.
 //!
-//! The guest runs it over `wasi:keyvalue` ([`crate::WasiKv`]); the tests below run it over
+//! The guest runs it over `wasi:keyvalue` (`lendstore::wasi::WasiKv`); the tests below run it over
 //! `lendstore`'s simulator, with the `lendwork` host's semantics and with Spin 4's SQLite
 //! and Redis semantics, losing writes and interleaving rival writers on demand. Every
 //! change goes through `lendstore`: a book head and a registry shard are created by a

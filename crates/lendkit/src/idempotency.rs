@@ -33,7 +33,7 @@
 
 use crate::{Ctx, Problem};
 use base64::Engine as _;
-use lendstore::{Answer, Change, Kv, Report, StoreError};
+use lendstore::{Change, Kv, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use spin_sdk::http::Response;
@@ -98,22 +98,13 @@ pub fn storage_key(component: &str, method: &str, path: &str, key: &str) -> Stri
     format!("idem/{component}/{}", hex::encode(hasher.finalize()))
 }
 
-// spin-sdk 5.2 (pinned) generates the `wasi:keyvalue@0.2.0-draft2` bindings it ships.
-use spin_sdk::wit::wasi::keyvalue as wasi_kv;
+/// The `wasi:keyvalue` store idempotency records (and every aggregate) are kept in.
+pub use lendstore::wasi::WasiKv;
 
-/// A `wasi:keyvalue` bucket (store, batch, atomics) as a `lendstore` store, for
-/// idempotency records and every aggregate a component keeps. Open it with the label of
-/// the component's `key_value_stores` entry.
-pub struct WasiKv {
-    bucket: wasi_kv::store::Bucket,
-}
-
-fn backend(error: wasi_kv::store::Error) -> StoreError {
-    StoreError::Backend(match error {
-        wasi_kv::store::Error::NoSuchStore => "no such store".into(),
-        wasi_kv::store::Error::AccessDenied => "access denied".into(),
-        wasi_kv::store::Error::Other(text) => text,
-    })
+/// Opens the store `label` (one of the component's `key_value_stores`); a retryable 503
+/// problem on failure.
+pub fn open(label: &str) -> Result<WasiKv, Problem> {
+    WasiKv::open(label).map_err(store_problem)
 }
 
 /// The problem a failed store operation answers: a retryable 503 (or 409 while another
@@ -122,53 +113,6 @@ pub fn store_problem(error: StoreError) -> Problem {
     match error {
         StoreError::Backend(_) => Problem::unavailable("the key-value store is unavailable"),
         StoreError::CreationPending | StoreError::Contended(_) => in_flight(),
-    }
-}
-
-impl WasiKv {
-    /// Open the bucket with `label`; a retryable 503 problem on failure.
-    pub fn open(label: &str) -> Result<Self, Problem> {
-        let bucket = wasi_kv::store::open(label).map_err(|e| store_problem(backend(e)))?;
-        Ok(Self { bucket })
-    }
-}
-
-impl std::fmt::Debug for WasiKv {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WasiKv")
-    }
-}
-
-impl Kv for WasiKv {
-    type Cas = wasi_kv::atomics::Cas;
-
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.bucket.get(key).map_err(backend)
-    }
-    fn get_many_answer(&self, keys: &[String]) -> Result<Answer, StoreError> {
-        wasi_kv::batch::get_many(&self.bucket, keys).map_err(backend)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.bucket.set(key, value).map_err(backend)
-    }
-    fn set_many(&self, pairs: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
-        wasi_kv::batch::set_many(&self.bucket, pairs).map_err(backend)
-    }
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        wasi_kv::atomics::increment(&self.bucket, key, delta).map_err(backend)
-    }
-    fn cas(&self, key: &str) -> Result<Self::Cas, StoreError> {
-        wasi_kv::atomics::Cas::new(&self.bucket, key).map_err(backend)
-    }
-    fn current(&self, cas: &Self::Cas) -> Result<Option<Vec<u8>>, StoreError> {
-        cas.current().map_err(backend)
-    }
-    fn swap(&self, cas: Self::Cas, value: &[u8]) -> Result<Report<Self::Cas>, StoreError> {
-        match wasi_kv::atomics::swap(cas, value) {
-            Ok(()) => Ok(Report::Done),
-            Err(wasi_kv::atomics::CasError::CasFailed(fresh)) => Ok(Report::Failed(fresh)),
-            Err(wasi_kv::atomics::CasError::StoreError(error)) => Err(backend(error)),
-        }
     }
 }
 
@@ -427,7 +371,7 @@ impl Pending {
 /// # use lendkit::{Ctx, Problem};
 /// # use spin_sdk::http::Response;
 /// fn post_entry(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-///     let store = lendkit::idempotency::WasiKv::open("default")?;
+///     let store = lendkit::idempotency::open("default")?;
 ///     lendkit::idempotency::run(&store, ctx, ctx.idempotency_key()?, || {
 ///         // ... validate, post, build the 201 ...
 ///         lendkit::json::respond(201, &serde_json::json!({"posted": true}))

@@ -11,7 +11,7 @@
 //! struct Transfer { id: String, amount: String }
 //!
 //! fn post_transfer(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-//!     let store = lendkit::idempotency::WasiKv::open("default")?;
+//!     let store = lendkit::idempotency::open("default")?;
 //!     lendkit::idempotency::run(&store, ctx, ctx.idempotency_key()?, || {
 //!         let transfer: Transfer = ctx.json()?;                      // 415/413/400/422
 //!         if transfer.amount.starts_with('-') {

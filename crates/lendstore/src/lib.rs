@@ -30,6 +30,8 @@
 #![forbid(unsafe_code)]
 
 pub mod sim;
+#[cfg(feature = "wasi")]
+pub mod wasi;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! End-to-end tests send the same key from many clients at once and check that the
 //! handler ran once and every client got the first response.
 
-use lendkit::idempotency::{self, WasiKv};
+use lendkit::idempotency;
 use lendkit::{Access, Ctx, Method, Problem, Route};
 use lendstore::Kv;
 use spin_sdk::http::Response;
@@ -39,7 +39,7 @@ fn counter_key(key: &str) -> String {
 }
 
 fn post_run(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    let store = WasiKv::open(STORE_LABEL)?;
+    let store = idempotency::open(STORE_LABEL)?;
     let key = ctx
         .idempotency_key()?
         .ok_or_else(|| Problem::bad_request("send an Idempotency-Key"))?;
@@ -53,7 +53,7 @@ fn post_run(ctx: &Ctx<'_>) -> Result<Response, Problem> {
 }
 
 fn get_runs(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    let store = WasiKv::open(STORE_LABEL)?;
+    let store = idempotency::open(STORE_LABEL)?;
     let key = ctx.param("key")?;
     // Counters are read through `increment(key, 0)`: Spin's SQLite store keeps them as
     // 8 little-endian bytes, its Redis store as text.
