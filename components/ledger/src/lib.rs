@@ -27,11 +27,17 @@
 //! or of a newer one) for keys not written yet. `verify` only reads: stored entries are
 //! checked as stored, pending ones from the head.
 //!
+//! Every change goes through `lendstore`, so it holds on Spin's weaker stores too: a
+//! book's head (and a registry shard) is created by the one writer its claim key's atomic
+//! increment elects, never by a swap from absence; a swap the store reports as failed is
+//! checked by reading the head again, and counts as this post's when the head holds the
+//! entry with this request's random commit token (another token: a replay).
+//!
 //! Invariant: every entry with a sequence up to `sequence - pending.len()` is
 //! materialised, because the writer that shrinks the pending list materialised those
 //! entries against the very head version it swaps. A brand-new book is added to its
-//! registry shard before its first head is swapped in, so the trial balance never misses a
-//! book with entries.
+//! registry shard before its head is created, so the trial balance never misses a book
+//! with entries.
 #![deny(missing_docs)]
 
 mod bindings {
@@ -52,8 +58,10 @@ pub use protocol::MAX_CAS_ATTEMPTS;
 /// Label of the key-value store the ledger keeps its books in (declared in `spin.toml`).
 pub const STORE_LABEL: &str = "ledger";
 
-/// Random bytes in a commit token: enough that two requests never draw the same one.
-const COMMIT_TOKEN_BYTES: u64 = 16;
+/// Random bytes in a commit token. Tokens only tell apart requests posting the same entry
+/// to the same book; 64 bits make a collision negligible, and every byte is carried by
+/// each pending entry in the head.
+const COMMIT_TOKEN_BYTES: u64 = 8;
 
 /// Opens the store labelled [`STORE_LABEL`].
 fn open_store() -> Result<WasiKv, LedgerError> {

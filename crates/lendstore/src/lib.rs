@@ -16,11 +16,14 @@
 //! 1. **Never swap from absence.** A key is created by [`create`]: an atomic
 //!    `increment` of its claim key elects exactly one creator, which alone writes the key
 //!    from absence; everyone else waits for the value to appear and then uses CAS on it.
-//! 2. **Confirm every swap by what can be re-read.** [`update`] re-reads after every swap,
-//!    whatever the host reported, and counts the swap as committed only when the value read
-//!    back is the one written or the caller's `decide` finds its change already made.
-//!    Values written must therefore differ between writers (the ledger and the
-//!    idempotency records carry a random commit token).
+//! 2. **Confirm a failed swap by what can be re-read.** A swap reported as failed may have
+//!    written (Spin's Redis store reports every swap so): [`update`] reads the key again
+//!    and counts the swap as committed when the value read back is the one written, or
+//!    when the caller's `decide`, shown that value, finds its change already made. Values
+//!    written must therefore differ between writers (the ledger and the idempotency
+//!    records carry a random commit token). A swap reported as done is trusted: every
+//!    runtime reports it only after the write (the host's versioned CAS; Spin's SQLite
+//!    store when exactly one row changed; Spin's Redis store never reports it).
 //! 3. **Read batches tolerantly.** [`get_many`] maps answers to keys by name, treats a key
 //!    missing from the answer as absent, and falls back to one `get` per key when the batch
 //!    call fails or answers keys it was not asked.
@@ -77,7 +80,8 @@ impl std::error::Error for StoreError {}
 /// A `get-many` answer: key and value pairs, as the host sent them.
 pub type Answer = Vec<(String, Option<Vec<u8>>)>;
 
-/// What the host said of a swap. Not to be trusted alone: see [`update`].
+/// What the host said of a swap. A reported failure is not to be trusted alone: see
+/// [`update`].
 pub enum Report<C> {
     /// The host says the value was written.
     Done,
@@ -216,11 +220,11 @@ pub enum Change<T> {
 }
 
 /// Changes the value at `key` by compare-and-swap, creating it through [`create`] when it
-/// is absent: `decide` sees the current value and says what to write. Every swap is
-/// confirmed by reading the key again, whatever the host reported: the write counts when
-/// the value read back is the one written, otherwise `decide` sees the value read back (it
-/// may find its change already made, e.g. by an identical concurrent request). Gives up
-/// with [`StoreError::Contended`] after `max_attempts` lost races.
+/// is absent: `decide` sees the current value and says what to write. A swap reported as
+/// failed is confirmed by reading the key again: the write counts when the value read back
+/// is the one written, otherwise `decide` sees the value read back (it may find its change
+/// already made, by this writer or by an identical concurrent request). Gives up with
+/// [`StoreError::Contended`] after `max_attempts` lost races.
 ///
 /// The bytes `decide` writes must be unique to this writer (carry a commit token), so that
 /// reading them back proves this writer wrote them.
@@ -253,10 +257,7 @@ where
             }
         }
         let read_back = match kv.swap(cas, &bytes)? {
-            Report::Done => {
-                cas = kv.cas(key)?;
-                kv.current(&cas)?
-            }
+            Report::Done => return Ok(result),
             Report::Failed(fresh) => {
                 cas = fresh;
                 kv.current(&cas)?

@@ -156,7 +156,7 @@ fn concurrent_first_updates_lose_nothing_on_every_runtime() {
 }
 
 #[test]
-fn updates_confirm_by_reading_back_whatever_the_host_reported() {
+fn failed_swaps_are_confirmed_by_reading_back_and_nothing_is_written_twice() {
     for semantics in ALL {
         let kv = SimKv::new(semantics);
         for item in ["a", "b", "c", "d"] {
