@@ -9,6 +9,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::*;
 use crate::kv::{memory::MemoryStore, redis::RedisStore, sqlite::SqliteStore};
 
+/// The Redis database these facts use (the backend suite uses the URL's own).
+const FACTS_REDIS_DATABASE: u32 = 15;
+
+/// `url` with its database number replaced by `database`.
+fn redis_database(url: &str, database: u32) -> String {
+    match url.rsplit_once('/') {
+        Some((server, db)) if server.contains("://") && db.chars().all(|c| c.is_ascii_digit()) => {
+            format!("{server}/{database}")
+        }
+        _ => format!("{}/{database}", url.trim_end_matches('/')),
+    }
+}
+
 /// Every backend to state the facts against, with a key prefix unique to the caller (the
 /// Redis database is shared by tests running in parallel).
 async fn backends(test: &str) -> Vec<(String, Arc<dyn KvStore>, tempfile::TempDir)> {
@@ -29,7 +42,10 @@ async fn backends(test: &str) -> Vec<(String, Arc<dyn KvStore>, tempfile::TempDi
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_nanos();
-            let store = RedisStore::connect(&url).await.unwrap();
+            // A database of its own: the Redis backend's suite empties and lists its own.
+            let store = RedisStore::connect(&redis_database(&url, FACTS_REDIS_DATABASE))
+                .await
+                .unwrap();
             out.push((
                 format!("spin-facts/{nanos}/{run}/{test}/redis/"),
                 Arc::new(store),
