@@ -20,6 +20,7 @@ const GUESTS: &[&str] = &[
     "platform",
     "ledger",
     "ledger-api",
+    "intake",
     "calculators",
     "probe",
     "idempotent",
@@ -121,17 +122,40 @@ fn up(extra: &[String]) -> Result<()> {
     run(&mut command)
 }
 
-/// Reads the development keys, creating random ones on first use.
+/// Roles that get a development key.
+const DEV_ROLES: [&str; 8] = [
+    "applicant",
+    "partner",
+    "broker",
+    "underwriter",
+    "operations",
+    "collections",
+    "risk",
+    "admin",
+];
+
+/// Reads the development keys, creating random ones on first use (and for roles added
+/// since the file was written).
 fn dev_api_keys() -> Result<String> {
     let path = Path::new(DEV_KEYS_FILE);
-    if let Ok(keys) = std::fs::read_to_string(path) {
-        return Ok(keys.trim().to_string());
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let mut pairs: Vec<String> = existing
+        .trim()
+        .split(';')
+        .filter(|pair| !pair.is_empty())
+        .map(str::to_string)
+        .collect();
+    let has =
+        |pairs: &[String], role: &str| pairs.iter().any(|p| p.starts_with(&format!("{role}:")));
+    if DEV_ROLES.iter().all(|role| has(&pairs, role)) {
+        return Ok(pairs.join(";"));
     }
-    let roles = ["applicant", "partner", "operations", "risk", "admin"];
     let mut random =
         std::fs::File::open("/dev/urandom").context("no /dev/urandom for key generation")?;
-    let mut pairs = Vec::new();
-    for role in roles {
+    for role in DEV_ROLES {
+        if has(&pairs, role) {
+            continue;
+        }
         let mut bytes = [0u8; 16];
         std::io::Read::read_exact(&mut random, &mut bytes)?;
         let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

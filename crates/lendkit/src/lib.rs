@@ -54,4 +54,4 @@ pub use auth::{KeyRing, Principal};
 pub use mask::{Masked, Redacted, mask_account_number, mask_date_of_birth, mask_national_id};
 pub use problem::{FieldError, PROBLEM_JSON, Problem, ProblemDetails};
 pub use router::{Access, Handler, Method, Role, Route};
-pub use service::{Ctx, serve, serve_with};
+pub use service::{Ctx, random_token, serve, serve_with};

@@ -107,12 +107,18 @@ impl FromStr for Method {
 /// Caller roles. A key in the `api_keys` variable grants exactly one role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
-    /// Borrower-facing channels (web and mobile apps).
+    /// Borrower-facing channels (web and mobile apps, a lender's own servers).
     Applicant,
-    /// Brokers and marketplaces.
+    /// Partners and marketplaces.
     Partner,
-    /// Operations and collections staff.
+    /// Brokers submitting on their clients' behalf.
+    Broker,
+    /// Underwriters reviewing applications.
+    Underwriter,
+    /// Operations staff.
     Operations,
+    /// Collections staff (queues, promises to pay).
+    Collections,
     /// Risk teams (policies, backtests).
     Risk,
     /// Administrators: accepted on every non-public route.
@@ -121,10 +127,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 8] = [
         Role::Applicant,
         Role::Partner,
+        Role::Broker,
+        Role::Underwriter,
         Role::Operations,
+        Role::Collections,
         Role::Risk,
         Role::Admin,
     ];
@@ -134,7 +143,10 @@ impl Role {
         match self {
             Role::Applicant => "applicant",
             Role::Partner => "partner",
+            Role::Broker => "broker",
+            Role::Underwriter => "underwriter",
             Role::Operations => "operations",
+            Role::Collections => "collections",
             Role::Risk => "risk",
             Role::Admin => "admin",
         }

@@ -150,7 +150,7 @@ fn request_id(request: &Request) -> String {
 /// 64 random bits as 16 hex digits: request ids, and the tokens by which a request
 /// recognises its own writes. `RandomState` is seeded from the host's random source
 /// (`wasi:random` in guests) and re-keyed for every call.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut hasher = std::hash::RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()

@@ -15,11 +15,21 @@ use std::time::{Duration, Instant};
 pub const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// API keys the test hosts accept, one per role.
-pub const TEST_API_KEYS: &str = "operations:ops-test-key;risk:risk-test-key;admin:admin-test-key;partner:partner-test-key;applicant:applicant-test-key";
+pub const TEST_API_KEYS: &str = "operations:ops-test-key;risk:risk-test-key;admin:admin-test-key;partner:partner-test-key;applicant:applicant-test-key;applicant:applicant-other-key;broker:broker-test-key;underwriter:underwriter-test-key;collections:collections-test-key";
 /// The operations role's key in [`TEST_API_KEYS`].
 pub const OPERATIONS_KEY: &str = "ops-test-key";
 /// The risk role's key in [`TEST_API_KEYS`].
 pub const RISK_KEY: &str = "risk-test-key";
+
+/// A name unique to this test run (`prefix-pid-nanos`): Redis databases outlive a test
+/// and are shared by the tests running at once.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
 
 /// The repository root.
 pub fn workspace_root() -> PathBuf {
@@ -101,6 +111,7 @@ impl HostConfig {
             stores: vec![
                 ("default".into(), Backend::Memory),
                 ("ledger".into(), Backend::Memory),
+                ("applications".into(), Backend::Memory),
             ],
             env: vec![("SPIN_VARIABLE_API_KEYS".into(), TEST_API_KEYS.into())],
             args: Vec::new(),

@@ -57,11 +57,8 @@ fn runs(host: &Host, key: &str) -> i64 {
 
 fn same_key_from_many_clients(config: HostConfig, label: &str) {
     let host = Host::start(config);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let key = |k: usize| format!("k-{nanos}-{k}");
+    let run = lendwork_e2e::unique("k");
+    let key = |k: usize| format!("{run}-{k}");
     let barrier = std::sync::Barrier::new(CLIENTS);
     let replies: Vec<Vec<Reply>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..CLIENTS)

@@ -344,21 +344,12 @@ fn concurrent_postings_to_one_book_in_memory_with_spin_semantics() {
     );
 }
 
-/// A book name unique to this run: the Redis database outlives the test.
-fn unique_book(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
 fn redis_concurrency(config: impl Fn(HostConfig) -> HostConfig, label: &str) {
     let Some(url) = lendwork_e2e::redis_url() else {
         return;
     };
     // A book of its own, and a trial balance that may include other books.
-    let book = unique_book("loan-redis");
+    let book = lendwork_e2e::unique("loan-redis");
     let host = Host::start(config(
         HostConfig::platform().with_backend(Backend::Redis(url)),
     ));
@@ -485,7 +476,7 @@ fn clients_creating_the_same_new_books_at_once_lose_nothing_on_redis() {
             config = config.spin_semantics();
         }
         let host = Host::start(config);
-        creation_race(&host, &unique_book("new-redis"), label);
+        creation_race(&host, &lendwork_e2e::unique("new-redis"), label);
     }
 }
 
@@ -504,7 +495,7 @@ fn posting_the_same_entry_again_replays_its_receipt() {
     }
     for config in configs {
         let host = Host::start(config);
-        replays_its_receipt(&host, &unique_book("loan-replay"));
+        replays_its_receipt(&host, &lendwork_e2e::unique("loan-replay"));
     }
 }
 

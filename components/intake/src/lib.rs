@@ -1,0 +1,166 @@
+//! The `intake` component: the front door of origination. Borrower apps (at the edge),
+//! a lender's servers, partners and brokers submit loan applications; each is checked
+//! field by field (`origination::validate`, every failing field in one 422), stored once
+//! (`lendstore`, correct on Spin's key-value semantics too) with its history, and read
+//! back with personal data masked.
+//!
+//! Route → handler → `origination` (rules) / [`applications`] (storage) → key-value store
+//! `applications`.
+
+pub mod applications;
+pub mod record;
+
+use chrono::Utc;
+use lendkit::{Access, Ctx, Method, Principal, Problem, Role, Route, idempotency};
+use origination::Channel;
+use serde_json::{Value, json};
+use spin_sdk::http::Response;
+
+use record::{Status, Submitter};
+
+/// The component's name in logs and idempotency records.
+pub const COMPONENT: &str = "intake";
+/// The key-value store holding applications (declared in `spin.toml`).
+pub const STORE_LABEL: &str = "applications";
+/// Largest page of a listing.
+pub const PAGE_LIMIT_MAX: usize = 100;
+/// Page size when `limit` is not given.
+pub const PAGE_LIMIT_DEFAULT: usize = 50;
+
+/// Who may submit: borrower channels, partners and brokers.
+const SUBMITTERS: &[Role] = &[Role::Applicant, Role::Partner, Role::Broker];
+/// Who may read any application and list them.
+const REVIEWERS: &[Role] = &[Role::Underwriter, Role::Operations];
+/// Who may read one application: reviewers, and its submitter.
+const READERS: &[Role] = &[
+    Role::Applicant,
+    Role::Partner,
+    Role::Broker,
+    Role::Underwriter,
+    Role::Operations,
+];
+
+/// The routes of this component (checked against `api/openapi.json` by tests).
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: Method::Post,
+        path: "/v1/applications",
+        access: Access::Roles(SUBMITTERS),
+        summary: "Submit a loan application",
+        handler: submit,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/applications",
+        access: Access::Roles(REVIEWERS),
+        summary: "List applications",
+        handler: list,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/applications/{id}",
+        access: Access::Roles(READERS),
+        summary: "Read an application",
+        handler: read,
+    },
+];
+
+fn submitter(principal: &Principal) -> Submitter {
+    Submitter {
+        role: principal.role.as_str().to_string(),
+        key_id: principal.key_id.clone(),
+    }
+}
+
+/// The channels a role may submit through.
+fn channel_allowed(role: Role, channel: Channel) -> bool {
+    match role {
+        Role::Applicant => matches!(channel, Channel::Web | Channel::Mobile | Channel::Api),
+        Role::Partner => channel == Channel::Partner,
+        Role::Broker => channel == Channel::Broker,
+        Role::Admin => true,
+        _ => false,
+    }
+}
+
+fn validation_problem(errors: Vec<origination::FieldError>) -> Problem {
+    let mut problem = Problem::validation(Vec::new());
+    for error in errors {
+        problem = problem.with_error(error.pointer, error.message);
+    }
+    problem
+}
+
+fn submit(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let principal = ctx.principal()?.clone();
+    let store = idempotency::open(STORE_LABEL)?;
+    idempotency::run(&store, ctx, ctx.idempotency_key()?, || {
+        let document: Value = ctx.json()?;
+        let now = Utc::now();
+        let application = origination::validate(&document, now).map_err(validation_problem)?;
+        if !channel_allowed(principal.role, application.channel) {
+            return Err(Problem::validation(Vec::new()).with_error(
+                "/channel",
+                format!(
+                    "is not a channel the {} role submits through",
+                    principal.role
+                ),
+            ));
+        }
+        let record = applications::create(&store, application, submitter(&principal), now)?;
+        let mut body = record.masked_view();
+        // Screening results join here once the screening stage runs.
+        body["screening"] = Value::Null;
+        lendkit::json::respond(201, &body)
+    })
+}
+
+fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let principal = ctx.principal()?;
+    let store = idempotency::open(STORE_LABEL)?;
+    let id = ctx.param("id")?;
+    let not_found = || Problem::not_found("no such application");
+    let record = applications::get(&store, id)?.ok_or_else(not_found)?;
+    // A submitter sees only what its own key submitted; to others it does not exist.
+    let reviewer = principal.role == Role::Admin || REVIEWERS.contains(&principal.role);
+    if !reviewer && record.submitted_by.key_id != principal.key_id {
+        return Err(not_found());
+    }
+    lendkit::json::respond(200, &record.masked_view())
+}
+
+fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let store = idempotency::open(STORE_LABEL)?;
+    let status = match ctx.query.get("status") {
+        None => None,
+        Some(name) => Some(Status::from_name(name).ok_or_else(|| {
+            Problem::bad_request("invalid query").with_error("status", "must be received")
+        })?),
+    };
+    let after = ctx.query.parse_as::<u64>("after")?.unwrap_or(0);
+    let limit = ctx
+        .query
+        .parse_as::<usize>("limit")?
+        .unwrap_or(PAGE_LIMIT_DEFAULT);
+    if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
+        return Err(Problem::bad_request("invalid query")
+            .with_error("limit", format!("must be from 1 to {PAGE_LIMIT_MAX}")));
+    }
+    let page = applications::list(&store, status, after, limit)?;
+    let views: Vec<Value> = page
+        .records
+        .iter()
+        .map(record::Record::masked_view)
+        .collect();
+    lendkit::json::respond(
+        200,
+        &json!({ "applications": views, "next_after": page.next_after.map(|n| n.to_string()) }),
+    )
+}
+
+// Guest only: a native cdylib cannot link the `wasi:http/...#handle` export name.
+#[cfg(target_arch = "wasm32")]
+#[spin_sdk::http_component]
+fn handle(request: spin_sdk::http::Request) -> Response {
+    lendkit::serve(COMPONENT, ROUTES, &request)
+}

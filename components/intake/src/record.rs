@@ -1,0 +1,137 @@
+//! The application aggregate as stored, and how it is shown to callers.
+//!
+//! Keys in the store labelled `applications`:
+//!
+//! | key | value |
+//! |---|---|
+//! | `application/{id}` | the [`Record`] (JSON), created once by claim, changed by confirmed CAS |
+//! | `application/{id}/claim` | its creation claim |
+//! | `application/log-seq` | the counter of the submission log |
+//! | `application/log/{seq:012}` | the id submitted as number `seq` (written before the record) |
+//!
+//! The log entry is written before the record it names, so a listing never misses an
+//! application that exists; a log entry whose record was never created (its request
+//! failed in between) is skipped.
+
+use chrono::{DateTime, Utc};
+use origination::{Application, Person};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Where an application is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Accepted by intake, waiting for screening and a decision.
+    Received,
+}
+
+impl Status {
+    /// The status named `name` in queries.
+    pub fn from_name(name: &str) -> Option<Status> {
+        match name {
+            "received" => Some(Status::Received),
+            _ => None,
+        }
+    }
+}
+
+/// Who submitted an application: their role and API key id (never the key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitter {
+    /// The role of the key.
+    pub role: String,
+    /// The key's id (a hash prefix).
+    pub key_id: String,
+}
+
+/// One change of an application: when, by whom, what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (role and key id).
+    pub by: Submitter,
+    /// What happened (`received`, …).
+    pub event: String,
+}
+
+/// The stored application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The application id.
+    pub id: String,
+    /// Its number in the submission log.
+    pub log_sequence: u64,
+    /// Where it is.
+    pub status: Status,
+    /// When it was received.
+    pub created_at: DateTime<Utc>,
+    /// Who submitted it.
+    pub submitted_by: Submitter,
+    /// What was submitted, validated.
+    pub application: Application,
+    /// Every change, oldest first.
+    pub history: Vec<Event>,
+}
+
+/// The key of an application's record.
+pub fn record_key(id: &str) -> String {
+    format!("application/{id}")
+}
+
+/// The key of the submission log's counter.
+pub const LOG_SEQUENCE_KEY: &str = "application/log-seq";
+
+/// The key of entry `sequence` of the submission log.
+pub fn log_key(sequence: u64) -> String {
+    format!("application/log/{sequence:012}")
+}
+
+/// A US taxpayer number for display: `***-**-1234`.
+fn mask_taxpayer_number(digits: &str) -> String {
+    let last4 = digits.get(digits.len().saturating_sub(4)..).unwrap_or("");
+    format!("***-**-{last4}")
+}
+
+/// A person with personal data masked: national id to its last four digits, date of
+/// birth to its year.
+fn masked_person(person: &Person) -> Value {
+    let mut value = serde_json::to_value(person).unwrap_or(Value::Null);
+    value["national_id"] = json!(mask_taxpayer_number(&person.national_id));
+    value["date_of_birth"] = json!(lendkit::mask_date_of_birth(
+        &person.date_of_birth.to_string()
+    ));
+    value
+}
+
+impl Record {
+    /// The record as callers see it, personal data masked.
+    pub fn masked_view(&self) -> Value {
+        let mut application = serde_json::to_value(&self.application).unwrap_or(Value::Null);
+        application["applicant"] = masked_person(&self.application.applicant);
+        if let Some(business) = &self.application.business {
+            application["business"]["ein"] =
+                json!(format!("**-***{}", business.ein.get(5..).unwrap_or("")));
+        }
+        application["owners"] = Value::Array(
+            self.application
+                .owners
+                .iter()
+                .map(|owner| {
+                    let mut value = masked_person(&owner.person);
+                    value["ownership_percent"] = json!(owner.ownership_percent);
+                    value
+                })
+                .collect(),
+        );
+        json!({
+            "id": self.id,
+            "status": self.status,
+            "created_at": self.created_at,
+            "submitted_by": self.submitted_by,
+            "application": application,
+            "history": self.history,
+        })
+    }
+}
