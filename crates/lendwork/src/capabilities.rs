@@ -204,9 +204,8 @@ impl store::HostBucket for KvView<'_> {
         bucket: Resource<OpenStore>,
         cursor: Option<String>,
     ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
-        let store = self.store_of(&bucket)?;
-        Ok(store
-            .list_keys(cursor.as_deref())
+        let open = self.semantic_store_of(&bucket)?;
+        Ok(semantics::list_keys(&*open.store, open.semantics, cursor)
             .await
             .map(|page| store::KeyResponse {
                 keys: page.keys,

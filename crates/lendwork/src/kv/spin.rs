@@ -250,6 +250,40 @@ pub async fn increment(
     ))
 }
 
+/// Most keys a Spin-semantics `list-keys` answers at once (Spin bounds the answer by
+/// bytes); a larger store answers an error rather than an unbounded list.
+pub const SPIN_LIST_KEYS_MAX: usize = 100_000;
+
+/// One `store.list-keys` page as the semantics answer it: the host's pages of
+/// [`super::LIST_PAGE_KEYS`] with a cursor, or Spin's single answer that refuses a cursor.
+pub async fn list_keys(
+    store: &dyn KvStore,
+    semantics: Semantics,
+    cursor: Option<String>,
+) -> Result<super::KeyPage, KvError> {
+    if semantics == Semantics::Lendwork {
+        return store.list_keys(cursor.as_deref()).await;
+    }
+    if cursor.is_some() {
+        return Err(KvError::Backend("list_keys: cursor not supported".into()));
+    }
+    let mut keys = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = store.list_keys(next.as_deref()).await?;
+        keys.extend(page.keys);
+        if keys.len() > SPIN_LIST_KEYS_MAX {
+            return Err(KvError::Limit(format!(
+                "list_keys answers at most {SPIN_LIST_KEYS_MAX} keys at once"
+            )));
+        }
+        match page.cursor {
+            Some(cursor) => next = Some(cursor),
+            None => return Ok(super::KeyPage { keys, cursor: None }),
+        }
+    }
+}
+
 /// A store together with the semantics its guests see.
 #[derive(Clone)]
 pub struct SemanticStore {

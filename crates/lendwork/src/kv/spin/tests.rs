@@ -308,3 +308,30 @@ async fn increments_are_atomic_under_every_semantics() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_keys_refuses_a_cursor_and_answers_every_key_at_once() {
+    // A fresh memory and SQLite store each (Redis's database is shared with other facts).
+    for (p, store, _dir) in backends("list-keys").await.into_iter().take(2) {
+        let total = crate::kv::LIST_PAGE_KEYS + 3;
+        let pairs: Vec<(String, Vec<u8>)> = (0..total)
+            .map(|i| (format!("{p}{i:05}"), vec![1]))
+            .collect();
+        for chunk in pairs.chunks(crate::kv::MAX_BATCH_KEYS) {
+            store.set_many(chunk).await.unwrap();
+        }
+        for semantics in [Semantics::SpinSqlite, Semantics::SpinRedis] {
+            let all = list_keys(&*store, semantics, None).await.unwrap();
+            assert_eq!((all.keys.len(), all.cursor), (total, None), "{p}");
+            let refused = list_keys(&*store, semantics, Some(all.keys[0].clone())).await;
+            assert!(
+                matches!(&refused, Err(KvError::Backend(text)) if text.contains("cursor not supported")),
+                "{p}"
+            );
+        }
+        // The lendwork host pages.
+        let page = list_keys(&*store, Semantics::Lendwork, None).await.unwrap();
+        assert_eq!(page.keys.len(), crate::kv::LIST_PAGE_KEYS);
+        assert!(page.cursor.is_some());
+    }
+}
