@@ -63,6 +63,13 @@ pub const ROUTES: &[Route] = &[
         summary: "Read an application",
         handler: read,
     },
+    Route {
+        method: Method::Post,
+        path: "/v1/partners/{partner}/applications",
+        access: Access::PartnerWebhook,
+        summary: "Submit a loan application as a signed partner webhook",
+        handler: submit_webhook,
+    },
 ];
 
 fn submitter(principal: &Principal) -> Submitter {
@@ -92,9 +99,26 @@ fn validation_problem(errors: Vec<origination::FieldError>) -> Problem {
 }
 
 fn submit(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    submit_once(ctx, ctx.idempotency_key()?)
+}
+
+/// A partner's signed webhook: its `webhook-id` (already verified with the signature) is
+/// the idempotency key, so a redelivered message answers the first result.
+fn submit_webhook(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let id = ctx
+        .header(lendkit::webhook::ID_HEADER)
+        .ok_or_else(|| Problem::unauthorized("the webhook-id header is missing"))?;
+    let id = idempotency::validate_key(id).map_err(|_| {
+        Problem::bad_request("webhook-id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -")
+    })?;
+    submit_once(ctx, Some(id))
+}
+
+/// Validates and stores one application, at most once per idempotency key.
+fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response, Problem> {
     let principal = ctx.principal()?.clone();
     let store = idempotency::open(STORE_LABEL)?;
-    idempotency::run(&store, ctx, ctx.idempotency_key()?, || {
+    idempotency::run(&store, ctx, idempotency_key, || {
         let document: Value = ctx.json()?;
         let now = Utc::now();
         let application = origination::validate(&document, now).map_err(validation_problem)?;

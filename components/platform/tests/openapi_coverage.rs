@@ -228,6 +228,11 @@ fn every_operation_is_well_formed() {
             if !security.is_empty() {
                 fault("public (x-roles []) but has a security requirement");
             }
+        } else if security == ["webhookSignature"] {
+            // Signed partner webhooks: the signer is the partner, no API key or admin.
+            if roles.iter().collect::<Vec<_>>() != ["partner"] {
+                fault("a signed webhook is called by the partner alone: x-roles [partner]");
+            }
         } else {
             if !roles.contains("admin") {
                 fault("admin is accepted wherever any role is: list it in x-roles");

@@ -49,6 +49,7 @@ pub mod mask;
 pub mod problem;
 pub mod router;
 pub mod service;
+pub mod webhook;
 
 pub use auth::{KeyRing, Principal};
 pub use mask::{Masked, Redacted, mask_account_number, mask_date_of_birth, mask_national_id};

@@ -177,6 +177,10 @@ pub enum Access {
     /// Callers holding one of these roles. [`Role::Admin`] is always accepted too, whether
     /// listed or not.
     Roles(&'static [Role]),
+    /// Partner webhooks: messages signed the Standard Webhooks way by the partner the
+    /// route's `{partner}` parameter names (see [`crate::webhook`]); the caller is that
+    /// partner, with the [`Role::Partner`] role. No API key is involved.
+    PartnerWebhook,
 }
 
 impl Access {
@@ -185,6 +189,7 @@ impl Access {
         match self {
             Access::Public => true,
             Access::Roles(roles) => role == Role::Admin || roles.contains(&role),
+            Access::PartnerWebhook => role == Role::Partner,
         }
     }
 
@@ -193,6 +198,7 @@ impl Access {
     pub fn effective_roles(&self) -> Vec<Role> {
         match self {
             Access::Public => Vec::new(),
+            Access::PartnerWebhook => vec![Role::Partner],
             Access::Roles(roles) => {
                 let mut all: Vec<Role> = roles.to_vec();
                 all.push(Role::Admin);

@@ -3,8 +3,8 @@
 use crate::auth::{self, KeyRing, Principal};
 use crate::idempotency::{self, IDEMPOTENCY_KEY_HEADER};
 use crate::log::{Level, Line};
-use crate::router::{self, Params, Query, Route};
-use crate::{Problem, json};
+use crate::router::{self, Access, Params, Query, Role, Route};
+use crate::{Problem, json, webhook};
 use serde::de::DeserializeOwned;
 use spin_sdk::http::{Method as SpinMethod, Request, Response};
 use std::hash::{BuildHasher, Hasher};
@@ -161,6 +161,34 @@ pub fn random_token() -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// The partner that signed a webhook request: the `{partner}` path parameter, once its
+/// signature over the body checks out against the `partner_secrets` variable (401
+/// otherwise).
+fn partner_of_webhook(params: &Params, request: &Request) -> Result<Principal, Problem> {
+    let partner = params
+        .get("partner")
+        .ok_or_else(|| Problem::internal("a webhook route needs a {partner} parameter"))?;
+    let header = |name: &str| request.header(name).and_then(|v| v.as_str());
+    let now_seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default();
+    webhook::Secrets::from_spin_variable()?.verify(
+        partner,
+        webhook::Signed {
+            id: header(webhook::ID_HEADER),
+            timestamp: header(webhook::TIMESTAMP_HEADER),
+            signature: header(webhook::SIGNATURE_HEADER),
+        },
+        request.body(),
+        now_seconds,
+    )?;
+    Ok(Principal {
+        role: Role::Partner,
+        key_id: format!("webhook:{partner}"),
+    })
+}
+
 /// Serve one request from a route table: the whole pipeline for a component.
 ///
 /// Matches the route (404/405), authenticates against the `api_keys` Spin variable
@@ -187,12 +215,15 @@ pub fn serve_with(
         let found = router::match_route(routes, method, request_path(request))?;
         route_template = Some(found.route);
         let header = |name: &str| request.header(name).and_then(|v| v.as_str());
-        let principal = auth::authenticate(
-            &found.route.access,
-            header("authorization"),
-            header("x-api-key"),
-            load_keys,
-        )?;
+        let principal = match found.route.access {
+            Access::PartnerWebhook => Some(partner_of_webhook(&found.params, request)?),
+            access => auth::authenticate(
+                &access,
+                header("authorization"),
+                header("x-api-key"),
+                load_keys,
+            )?,
+        };
         principal_key = principal
             .as_ref()
             .map(|p| (p.role.as_str(), p.key_id.clone()));

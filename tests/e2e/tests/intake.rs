@@ -1,7 +1,8 @@
 //! Origination intake through the built `intake` component on the real host: applications
 //! validated field by field (every failing field in one 422, nothing stored), stored once
 //! (idempotent retries), read back masked by their submitter and by reviewers, listed a page
-//! at a time — under the host's key-value semantics and Spin 4.0.2's.
+//! at a time, and submitted by partners as signed webhooks — under the host's key-value
+//! semantics and Spin 4.0.2's.
 
 use lendwork_e2e::{Backend, Host, HostConfig, OPERATIONS_KEY, RISK_KEY, Reply};
 use serde_json::{Value, json};
@@ -298,4 +299,143 @@ fn listing_pages_through_applications_in_submission_order() {
         assert_eq!(reply.status, 400, "{bad}: {}", reply.text());
     }
     assert_eq!(host.get_as(APPLICANT_KEY, "/v1/applications").status, 403);
+}
+
+// ------------------------------------------------------------------ partner webhooks
+
+const ACME_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ACME_NEXT_SECRET: &str = "whsec_bmV3LXNlY3JldC1vZi10aGUtcGFydG5lcg==";
+const GLOBEX_SECRET: &str = "whsec_Z2xvYmV4LXNlY3JldC1rZXktbWF0ZXJpYWw=";
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Sends `body` as `partner`'s webhook `id`, signed at `timestamp` with the signatures
+/// `secrets` make (space-separated), or with `signature` as given.
+fn webhook(
+    host: &Host,
+    partner: &str,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+    secrets: &[&str],
+) -> Reply {
+    let ts = timestamp.to_string();
+    let signature: Vec<String> = secrets
+        .iter()
+        .map(|secret| lendkit::webhook::sign(secret, id, &ts, body).unwrap())
+        .collect();
+    let signature = signature.join(" ");
+    host.request(
+        "POST",
+        &format!("/v1/partners/{partner}/applications"),
+        &[
+            ("content-type", "application/json"),
+            ("webhook-id", id),
+            ("webhook-timestamp", &ts),
+            ("webhook-signature", &signature),
+        ],
+        Some(body),
+    )
+}
+
+fn partner_host(config: HostConfig) -> Host {
+    // acme is rotating: its old and new secrets are both configured.
+    let secrets = format!("acme:{ACME_SECRET};acme:{ACME_NEXT_SECRET};globex:{GLOBEX_SECRET}");
+    Host::start(config.env("SPIN_VARIABLE_PARTNER_SECRETS", &secrets))
+}
+
+#[test]
+fn signed_partner_webhooks_are_processed_once_and_everything_else_is_refused() {
+    for (config, label) in configs() {
+        let host = partner_host(config);
+        let reference = lendwork_e2e::unique("webhook");
+        let mut doc = personal("partner");
+        doc["external_reference"] = json!(reference);
+        let body = doc.to_string();
+        let now = now_seconds();
+        let id = lendwork_e2e::unique("msg");
+
+        // Refused, nothing stored: another partner's secret, a changed body, stale and
+        // future timestamps, an unknown partner, no signature at all.
+        let refusals = [
+            webhook(&host, "acme", &id, now, body.as_bytes(), &[GLOBEX_SECRET]),
+            webhook(&host, "acme", &id, now, b"{}", &[]),
+            webhook(
+                &host,
+                "acme",
+                &id,
+                now - 301,
+                body.as_bytes(),
+                &[ACME_SECRET],
+            ),
+            webhook(
+                &host,
+                "acme",
+                &id,
+                now + 301,
+                body.as_bytes(),
+                &[ACME_SECRET],
+            ),
+            webhook(&host, "initech", &id, now, body.as_bytes(), &[ACME_SECRET]),
+            webhook(&host, "acme", &id, now, body.as_bytes(), &[]),
+        ];
+        for refused in &refusals {
+            assert_eq!(refused.status, 401, "{label}: {}", refused.text());
+        }
+        let tampered = {
+            let signature =
+                lendkit::webhook::sign(ACME_SECRET, &id, &now.to_string(), body.as_bytes())
+                    .unwrap();
+            host.request(
+                "POST",
+                "/v1/partners/acme/applications",
+                &[
+                    ("content-type", "application/json"),
+                    ("webhook-id", &id),
+                    ("webhook-timestamp", &now.to_string()),
+                    ("webhook-signature", &signature),
+                ],
+                Some(body.replace("12000", "49000").as_bytes()),
+            )
+        };
+        assert_eq!(tampered.status, 401, "{label}");
+        assert_eq!(listed_with_reference(&host, &reference), 0, "{label}");
+
+        // Signed with both of a rotating partner's secrets: accepted, once.
+        let first = webhook(
+            &host,
+            "acme",
+            &id,
+            now,
+            body.as_bytes(),
+            &[ACME_NEXT_SECRET, ACME_SECRET],
+        );
+        let first_body = created(&first);
+        assert_eq!(first_body["submitted_by"]["role"], "partner");
+        assert_eq!(first_body["submitted_by"]["key_id"], "webhook:acme");
+        // Redelivered (a new timestamp and signature, the same id): the first result.
+        let again = webhook(&host, "acme", &id, now + 5, body.as_bytes(), &[ACME_SECRET]);
+        assert_eq!(again.status, 201, "{label}");
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.json()["id"], first_body["id"]);
+        assert_eq!(listed_with_reference(&host, &reference), 1, "{label}");
+
+        // A partner webhook submits through the partner channel only.
+        let web = personal("web").to_string();
+        let wrong = webhook(
+            &host,
+            "globex",
+            &lendwork_e2e::unique("msg"),
+            now,
+            web.as_bytes(),
+            &[GLOBEX_SECRET],
+        );
+        assert_eq!(wrong.status, 422, "{label}");
+        assert_eq!(wrong.json()["errors"][0]["field"], "/channel");
+    }
 }
