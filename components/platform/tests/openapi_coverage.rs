@@ -40,6 +40,8 @@ fn spin_routes() -> Vec<(String, String)> {
         .expect("spin.toml has [[trigger.http]]");
     triggers
         .iter()
+        // Private routes (`{ private = true }`) are reachable only by service chaining.
+        .filter(|t| t["route"].is_str())
         .map(|t| {
             let route = t["route"].as_str().expect("trigger route").to_owned();
             let component = t["component"]

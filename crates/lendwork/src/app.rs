@@ -2,7 +2,7 @@
 //! once at start, pre-instantiated, and invoked per request or per schedule in a fresh,
 //! limited store from the pooling allocator.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Weak};
@@ -101,6 +101,9 @@ pub struct App {
     engine: Engine,
     components: BTreeMap<String, LoadedComponent>,
     router: Router<String>,
+    /// Components with an HTTP trigger, public or private: the ones service chaining may
+    /// call (Spin refuses to chain to a component without one).
+    chainable: BTreeSet<String>,
     /// Cron schedules (expression, component id).
     pub cron_triggers: Vec<(crate::cron::Schedule, String)>,
     options: HostOptions,
@@ -219,6 +222,19 @@ impl App {
                 );
             }
         }
+        for component in &manifest.private_http_components {
+            if components[component].proxy.is_none() {
+                bail!(
+                    "private route: component `{component}` does not export wasi:http/incoming-handler"
+                );
+            }
+        }
+        let chainable: BTreeSet<String> = manifest
+            .http_triggers
+            .iter()
+            .map(|t| t.component.clone())
+            .chain(manifest.private_http_components.iter().cloned())
+            .collect();
         let mut cron_triggers = Vec::new();
         for trigger in &manifest.cron_triggers {
             if components[&trigger.component].cron.is_none() {
@@ -246,6 +262,7 @@ impl App {
             engine,
             components,
             router,
+            chainable,
             cron_triggers,
             slots: Semaphore::new(options.max_concurrent_instances as usize),
             options,
@@ -603,7 +620,7 @@ impl InternalDispatch for Chain {
             let Some(app) = app.upgrade() else {
                 return Err(wasmtime_wasi_http::Error::DestinationUnavailable);
             };
-            if !app.components.contains_key(&component_id) {
+            if !app.chainable.contains(&component_id) {
                 return Err(wasmtime_wasi_http::Error::DestinationNotFound);
             }
             match app.invoke_http(&component_id, request, depth).await {

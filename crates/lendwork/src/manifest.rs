@@ -23,6 +23,9 @@ pub struct Manifest {
     pub variables: BTreeMap<String, VariableDecl>,
     /// HTTP routes, in manifest order.
     pub http_triggers: Vec<HttpTrigger>,
+    /// Components with a private HTTP trigger (`route = { private = true }`): reachable
+    /// only through local service chaining (`http://<component>.spin.internal`), as in Spin.
+    pub private_http_components: Vec<String>,
     /// Cron schedules, in manifest order.
     pub cron_triggers: Vec<CronTrigger>,
     /// Components by id.
@@ -197,6 +200,7 @@ impl Manifest {
         }
 
         let mut http_triggers = Vec::new();
+        let mut private_http_components = Vec::new();
         let mut cron_triggers = Vec::new();
         for (kind, entries) in raw.trigger {
             for (index, entry) in entries.into_iter().enumerate() {
@@ -208,11 +212,19 @@ impl Manifest {
                     );
                 }
                 match kind.as_str() {
-                    "http" => {
-                        let route = string_key(&entry, "route").with_context(|| place.clone())?;
-                        let route = RoutePattern::parse(&route).with_context(|| place.clone())?;
-                        http_triggers.push(HttpTrigger { route, component });
-                    }
+                    "http" => match entry.get("route") {
+                        Some(toml::Value::Table(route)) => {
+                            check_private_route(route).with_context(|| place.clone())?;
+                            private_http_components.push(component);
+                        }
+                        _ => {
+                            let route =
+                                string_key(&entry, "route").with_context(|| place.clone())?;
+                            let route =
+                                RoutePattern::parse(&route).with_context(|| place.clone())?;
+                            http_triggers.push(HttpTrigger { route, component });
+                        }
+                    },
                     "cron" => {
                         let cron_expression =
                             string_key(&entry, "cron_expression").with_context(|| place.clone())?;
@@ -236,6 +248,7 @@ impl Manifest {
             version: raw.application.version,
             variables: raw.variables,
             http_triggers,
+            private_http_components,
             cron_triggers,
             components,
             base_dir: base_dir.to_path_buf(),
@@ -350,6 +363,14 @@ fn trigger_component(entry: &toml::Table) -> Result<String> {
         }
         Some(_) => bail!("`component` must be a component id string"),
         None => bail!("missing `component`"),
+    }
+}
+
+/// A route given as a table must be Spin's `{ private = true }`.
+fn check_private_route(route: &toml::Table) -> Result<()> {
+    match route.get("private") {
+        Some(toml::Value::Boolean(true)) if route.len() == 1 => Ok(()),
+        _ => bail!("`route` must be a path or `{{ private = true }}`"),
     }
 }
 
@@ -509,6 +530,28 @@ token = "{{ token }}"
         let text = BASE.replace("source = \"api.wasm\"", "source = \"api.wasm\"\nsorce = 1");
         let err = error_of(&text);
         assert!(err.contains("sorce"), "{err}");
+    }
+
+    #[test]
+    fn private_routes_are_chaining_only() {
+        let text = format!(
+            "{BASE}\n[[trigger.http]]\nroute = {{ private = true }}\ncomponent = \"api\"\n"
+        );
+        let m = Manifest::parse(&text, Path::new("/")).unwrap();
+        assert_eq!(m.private_http_components, ["api"]);
+        assert_eq!(m.http_triggers.len(), 1, "the public route stays");
+        for bad in [
+            "{ private = false }",
+            "{ private = true, path = \"/x\" }",
+            "{ }",
+        ] {
+            let text = format!("{BASE}\n[[trigger.http]]\nroute = {bad}\ncomponent = \"api\"\n");
+            let error = Manifest::parse(&text, Path::new("/")).unwrap_err();
+            assert!(
+                format!("{error:#}").contains("private = true"),
+                "{bad}: {error:#}"
+            );
+        }
     }
 
     #[test]

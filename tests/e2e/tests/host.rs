@@ -165,6 +165,16 @@ fn outbound_requests_follow_allowed_hosts() {
     // A chained call to an unknown component fails cleanly.
     let unknown = host.get("/chain/outbound?url=http://nobody.spin.internal/");
     assert_eq!(unknown.status, 502, "{}", unknown.text());
+    // A private endpoint answers chained calls only; from outside there is no route to it.
+    let private = host.get("/chain/outbound?url=http://hidden.spin.internal/any/method");
+    assert_eq!(private.status, 200, "{}", private.text());
+    assert!(private.text().contains("status=200"), "{}", private.text());
+    for path in ["/hidden", "/hidden/any/method", "/"] {
+        assert_eq!(host.get(path).status, 404, "{path}");
+    }
+    // A component without an HTTP trigger (the cron ticker) cannot be chained to.
+    let cron_only = host.get("/chain/outbound?url=http://ticker.spin.internal/");
+    assert_eq!(cron_only.status, 502, "{}", cron_only.text());
 }
 
 #[test]
