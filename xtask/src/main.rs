@@ -21,6 +21,7 @@ const GUESTS: &[&str] = &[
     "ledger",
     "ledger-api",
     "intake",
+    "screening",
     "calculators",
     "probe",
     "idempotent",

@@ -6,6 +6,7 @@ use lendstore::{Created, Kv, get_many};
 use origination::Application;
 
 use crate::record::{Event, LOG_SEQUENCE_KEY, Record, Status, Submitter, log_key, record_key};
+use crate::screening::{Screened, Verdict};
 
 /// Most log entries one listing request reads, whatever it finds: bounds the work of a
 /// page whose filter matches little.
@@ -21,6 +22,7 @@ fn unreadable() -> Problem {
 pub fn create<K: Kv>(
     kv: &K,
     application: Application,
+    screened: Screened,
     submitted_by: Submitter,
     now: DateTime<Utc>,
 ) -> Result<Record, Problem> {
@@ -29,18 +31,36 @@ pub fn create<K: Kv>(
     let id = format!("app_{}", lendkit::random_token());
     kv.set(&log_key(log_sequence), id.as_bytes())
         .map_err(store_problem)?;
+    let (status, event) = match screened.verdict {
+        Verdict::Clear => (Status::Screened, "screened"),
+        Verdict::Refer => (Status::Referred, "referred"),
+        Verdict::Decline => (Status::Declined, "declined"),
+    };
+    let mut screening = screened.record;
+    screening["reasons"] = serde_json::json!(screened.reasons);
     let record = Record {
         id: id.clone(),
         log_sequence,
-        status: Status::Received,
+        status,
         created_at: now,
         submitted_by: submitted_by.clone(),
         application,
-        history: vec![Event {
-            at: now,
-            by: submitted_by,
-            event: "received".into(),
-        }],
+        screening,
+        history: vec![
+            Event {
+                at: now,
+                by: submitted_by.clone(),
+                event: "received".into(),
+            },
+            Event {
+                at: now,
+                by: Submitter {
+                    role: "system".into(),
+                    key_id: "screening".into(),
+                },
+                event: event.into(),
+            },
+        ],
     };
     let bytes = serde_json::to_vec(&record).map_err(|_| unreadable())?;
     match lendstore::create(kv, &record_key(&id), &bytes).map_err(store_problem)? {

@@ -9,6 +9,7 @@
 
 pub mod applications;
 pub mod record;
+pub mod screening;
 
 use chrono::Utc;
 use lendkit::{Access, Ctx, Method, Principal, Problem, Role, Route, idempotency};
@@ -31,6 +32,8 @@ pub const PAGE_LIMIT_DEFAULT: usize = 50;
 const SUBMITTERS: &[Role] = &[Role::Applicant, Role::Partner, Role::Broker];
 /// Who may read any application and list them.
 const REVIEWERS: &[Role] = &[Role::Underwriter, Role::Operations];
+/// Administrators only (admin passes every role check).
+const ADMINS: &[Role] = &[];
 /// Who may read one application: reviewers, and its submitter.
 const READERS: &[Role] = &[
     Role::Applicant,
@@ -62,6 +65,20 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(READERS),
         summary: "Read an application",
         handler: read,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/admin/sanctions",
+        access: Access::Roles(ADMINS),
+        summary: "Load the sanctions list (replaces the one in force)",
+        handler: load_sanctions,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/admin/sanctions",
+        access: Access::Roles(ADMINS),
+        summary: "The sanctions list in force",
+        handler: sanctions_status,
     },
     Route {
         method: Method::Post,
@@ -131,12 +148,36 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
                 ),
             ));
         }
-        let record = applications::create(&store, application, submitter(&principal), now)?;
-        let mut body = record.masked_view();
-        // Screening results join here once the screening stage runs.
-        body["screening"] = Value::Null;
-        lendkit::json::respond(201, &body)
+        // Screening reads nothing of ours and writes nothing: run it before the one write.
+        let screened = screening::screen(&application);
+        let record =
+            applications::create(&store, application, screened, submitter(&principal), now)?;
+        lendkit::json::respond(201, &record.masked_view())
     })
+}
+
+/// Relays the screening stage's answer (its status, content type and body).
+fn relay(response: Response) -> Result<Response, Problem> {
+    let mut builder = Response::builder();
+    builder.status(*response.status());
+    if let Some(content_type) = response.header("content-type").and_then(|v| v.as_str()) {
+        builder.header("content-type", content_type);
+    }
+    Ok(builder.body(response.body().to_vec()).build())
+}
+
+fn load_sanctions(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    relay(screening::forward_list(
+        spin_sdk::http::Method::Post,
+        ctx.request.body().to_vec(),
+    )?)
+}
+
+fn sanctions_status(_ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    relay(screening::forward_list(
+        spin_sdk::http::Method::Get,
+        Vec::new(),
+    )?)
 }
 
 fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {
@@ -158,7 +199,8 @@ fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let status = match ctx.query.get("status") {
         None => None,
         Some(name) => Some(Status::from_name(name).ok_or_else(|| {
-            Problem::bad_request("invalid query").with_error("status", "must be received")
+            Problem::bad_request("invalid query")
+                .with_error("status", "must be received, screened, referred or declined")
         })?),
     };
     let after = ctx.query.parse_as::<u64>("after")?.unwrap_or(0);

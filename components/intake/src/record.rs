@@ -22,17 +22,31 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Accepted by intake, waiting for screening and a decision.
+    /// Accepted by intake; screening has not concluded (older records only).
     Received,
+    /// Screened clear, waiting for a decision.
+    Screened,
+    /// Screening needs a person: a possible match, or screening was unavailable.
+    Referred,
+    /// Declined by screening (a confident sanctions match).
+    Declined,
 }
+
+/// Every status, as queries name them.
+pub const STATUS_NAMES: &[(&str, Status)] = &[
+    ("received", Status::Received),
+    ("screened", Status::Screened),
+    ("referred", Status::Referred),
+    ("declined", Status::Declined),
+];
 
 impl Status {
     /// The status named `name` in queries.
     pub fn from_name(name: &str) -> Option<Status> {
-        match name {
-            "received" => Some(Status::Received),
-            _ => None,
-        }
+        STATUS_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| *s)
     }
 }
 
@@ -71,6 +85,10 @@ pub struct Record {
     pub submitted_by: Submitter,
     /// What was submitted, validated.
     pub application: Application,
+    /// What screening found (sanctions: list digest, per party the outcome, best score and
+    /// matched entry), and why the application was referred or declined.
+    #[serde(default)]
+    pub screening: Value,
     /// Every change, oldest first.
     pub history: Vec<Event>,
 }
@@ -131,6 +149,7 @@ impl Record {
             "created_at": self.created_at,
             "submitted_by": self.submitted_by,
             "application": application,
+            "screening": self.screening,
             "history": self.history,
         })
     }

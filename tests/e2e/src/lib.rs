@@ -112,6 +112,7 @@ impl HostConfig {
                 ("default".into(), Backend::Memory),
                 ("ledger".into(), Backend::Memory),
                 ("applications".into(), Backend::Memory),
+                ("screening".into(), Backend::Memory),
             ],
             env: vec![("SPIN_VARIABLE_API_KEYS".into(), TEST_API_KEYS.into())],
             args: Vec::new(),

@@ -123,6 +123,7 @@ fn configs() -> Vec<(HostConfig, &'static str)> {
 fn a_valid_application_is_stored_once_and_read_back_masked() {
     for (config, label) in configs() {
         let host = Host::start(config);
+        assert_eq!(load_list(&host, &sample_list()).status, 201);
         let reference = lendwork_e2e::unique("read-back");
         let mut doc = personal("web");
         doc["external_reference"] = json!(reference);
@@ -131,8 +132,11 @@ fn a_valid_application_is_stored_once_and_read_back_masked() {
         let body = created(&reply);
         let id = body["id"].as_str().unwrap().to_string();
         assert!(id.starts_with("app_"), "{label}: {id}");
-        assert_eq!(body["status"], "received");
-        assert_eq!(body["screening"], Value::Null);
+        assert_eq!(body["status"], "screened", "{label}: {}", body["screening"]);
+        assert_eq!(
+            body["screening"]["sanctions"]["parties"][0]["outcome"],
+            "clear"
+        );
         let applicant = &body["application"]["applicant"];
         assert_eq!(applicant["national_id"], "***-**-6789", "{label}");
         assert_eq!(applicant["date_of_birth"], "1990-**-**");
@@ -284,7 +288,8 @@ fn listing_pages_through_applications_in_submission_order() {
     let mut seen = Vec::new();
     let mut after = String::new();
     loop {
-        let page = list(&host, &format!("?status=received&limit=3{after}"));
+        // No list is loaded: every application waits for a person.
+        let page = list(&host, &format!("?status=referred&limit=3{after}"));
         let apps = page["applications"].as_array().unwrap();
         assert!(apps.len() <= 3);
         seen.extend(apps.iter().map(|a| a["id"].clone()));
@@ -294,6 +299,12 @@ fn listing_pages_through_applications_in_submission_order() {
         }
     }
     assert_eq!(seen, ids);
+    assert!(
+        list(&host, "?status=screened")["applications"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     for bad in ["?limit=0", "?limit=101", "?status=approved", "?after=x"] {
         let reply = host.get_as(UNDERWRITER_KEY, &format!("/v1/applications{bad}"));
         assert_eq!(reply.status, 400, "{bad}: {}", reply.text());
@@ -437,5 +448,158 @@ fn signed_partner_webhooks_are_processed_once_and_everything_else_is_refused() {
         );
         assert_eq!(wrong.status, 422, "{label}");
         assert_eq!(wrong.json()["errors"][0]["field"], "/channel");
+    }
+}
+
+// ------------------------------------------------------------------ screening
+
+const ADMIN_KEY: &str = "admin-test-key";
+
+fn sample_list() -> Value {
+    let read = |name: &str| {
+        std::fs::read_to_string(
+            lendwork_e2e::workspace_root().join(format!("data/sanctions/sample/{name}")),
+        )
+        .unwrap()
+    };
+    json!({ "sdn_csv": read("sdn.csv"), "alt_csv": read("alt.csv"), "add_csv": read("add.csv") })
+}
+
+fn load_list(host: &Host, list: &Value) -> Reply {
+    host.post_json_as(ADMIN_KEY, "/v1/admin/sanctions", list)
+}
+
+fn named(first: &str, last: &str, born: &str) -> Value {
+    let mut doc = personal("web");
+    doc["applicant"]["first_name"] = json!(first);
+    doc["applicant"]["last_name"] = json!(last);
+    doc["applicant"]["date_of_birth"] = json!(born);
+    doc
+}
+
+#[test]
+fn every_application_is_screened_against_the_sanctions_list_in_force() {
+    for (config, label) in configs() {
+        let host = Host::start(config);
+        // Before any list: nothing is cleared, a person must look.
+        let early = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+        if early["screening"]["sanctions"]["list"].is_null() {
+            assert_eq!(early["status"], "referred", "{label}: {early}");
+            assert_eq!(
+                early["screening"]["sanctions"]["parties"][0]["outcome"],
+                "not_screened"
+            );
+        }
+
+        let loaded = load_list(&host, &sample_list());
+        assert_eq!(loaded.status, 201, "{label}: {}", loaded.text());
+        let info = loaded.json();
+        assert_eq!(info["entries"], 8);
+        let digest = info["digest"].as_str().unwrap().to_string();
+        let status = host.get_as(ADMIN_KEY, "/v1/admin/sanctions");
+        assert_eq!(status.json()["digest"], digest.as_str());
+
+        let cases = [
+            (named("Ada", "Lovelace", "1990-02-28"), "screened", "clear"),
+            (named("Rustam", "Karimov", "1968-03-14"), "declined", "hit"),
+            (named("Jurgen", "Muller", "1962-05-01"), "declined", "hit"),
+            (
+                named("Rustam", "Karimov", "1998-03-14"),
+                "referred",
+                "possible_match",
+            ),
+            (
+                named("Elena", "Petrov", "1981-09-02"),
+                "referred",
+                "possible_match",
+            ),
+        ];
+        for (doc, status, outcome) in cases {
+            let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
+            let who = &doc["applicant"]["last_name"];
+            assert_eq!(
+                body["status"], status,
+                "{label} {who}: {}",
+                body["screening"]
+            );
+            let sanctions = &body["screening"]["sanctions"];
+            assert_eq!(sanctions["list"]["digest"], digest.as_str());
+            assert_eq!(sanctions["parties"][0]["party"], "applicant");
+            assert_eq!(sanctions["parties"][0]["outcome"], outcome, "{label} {who}");
+            assert!(sanctions["parties"][0]["best_score"].is_number() || outcome == "clear");
+            if outcome != "clear" {
+                assert!(sanctions["parties"][0]["matched_entry"]["ent_num"].is_u64());
+                assert!(!body["screening"]["reasons"].as_array().unwrap().is_empty());
+            }
+            // The history says who decided what.
+            let events: Vec<&str> = body["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["event"].as_str().unwrap())
+                .collect();
+            assert_eq!(events, ["received", status], "{label}");
+        }
+
+        // A business on the list declines the application it applies with.
+        let mut business = sme();
+        business["business"]["legal_name"] = json!("North Star Traders");
+        let body = created(&submit(&host, BROKER_KEY, &business, None));
+        assert_eq!(body["status"], "declined", "{label}");
+        let parties = body["screening"]["sanctions"]["parties"]
+            .as_array()
+            .unwrap();
+        assert_eq!(parties.last().unwrap()["party"], "business");
+        assert_eq!(parties.last().unwrap()["outcome"], "hit");
+        assert_eq!(
+            list(&host, "?status=declined&limit=100")["applications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["id"] == body["id"])
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn only_admins_load_lists_and_bad_lists_change_nothing() {
+    let host = Host::start(HostConfig::platform());
+    for key in [OPERATIONS_KEY, UNDERWRITER_KEY, RISK_KEY] {
+        assert_eq!(
+            host.post_json_as(key, "/v1/admin/sanctions", &sample_list())
+                .status,
+            403
+        );
+    }
+    assert_eq!(host.get_as(ADMIN_KEY, "/v1/admin/sanctions").status, 404);
+    let first = load_list(&host, &sample_list()).json();
+    let bad = load_list(
+        &host,
+        &json!({ "sdn_csv": "x,\"NAME\",\"individual\",\"SDGT\"\n" }),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.text());
+    assert_eq!(bad.json()["errors"][0]["field"], "sdn_csv");
+    let orphan = load_list(
+        &host,
+        &json!({ "sdn_csv": sample_list()["sdn_csv"], "alt_csv": "9,1,\"aka\",\"X\",\"-0-\"\n" }),
+    );
+    assert_eq!(orphan.status, 422);
+    assert_eq!(orphan.json()["errors"][0]["field"], "alt_csv");
+    let status = host.get_as(ADMIN_KEY, "/v1/admin/sanctions").json();
+    assert_eq!(
+        status["digest"], first["digest"],
+        "the list in force is unchanged"
+    );
+    // The screening stage itself has no route from outside.
+    for path in ["/screen", "/sanctions"] {
+        let reply = host.request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            Some(b"{}"),
+        );
+        assert_eq!(reply.status, 404, "{path}");
     }
 }

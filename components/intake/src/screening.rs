@@ -1,0 +1,157 @@
+//! The screening stage, called for every application through local service chaining
+//! (`screening_url`, by default `http://screening.spin.internal`, the private `screening`
+//! component). Its answer never fails an application: when it cannot be reached or answers
+//! nonsense, the application is referred to a person with the reason.
+
+use chrono::Datelike;
+use lendkit::Problem;
+use origination::Application;
+use serde_json::{Value, json};
+use spin_sdk::http::{Method, Request, Response};
+
+/// The variable naming the screening service's base URL.
+pub const URL_VARIABLE: &str = "screening_url";
+/// Where screening is when the variable is not set.
+pub const DEFAULT_URL: &str = "http://screening.spin.internal";
+
+/// What screening concluded for the whole application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every party is clear.
+    Clear,
+    /// A person must look: a possible match, no list loaded, or screening unavailable.
+    Refer,
+    /// A confident sanctions hit.
+    Decline,
+}
+
+/// The screening record kept with the application, and its verdict.
+pub struct Screened {
+    /// What the application stores and answers as `screening`.
+    pub record: Value,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, when not clear.
+    pub reasons: Vec<String>,
+}
+
+fn base_url() -> String {
+    spin_sdk::variables::get(URL_VARIABLE)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_URL.to_string())
+}
+
+/// The parties to screen: the applicant, the owners, and the business.
+fn parties(application: &Application) -> (Vec<Value>, Vec<String>) {
+    let mut parties = Vec::new();
+    let mut roles = Vec::new();
+    for (index, person) in application.people().enumerate() {
+        parties.push(json!({
+            "name": format!("{} {}", person.first_name, person.last_name),
+            "individual": true,
+            "birth_year": person.date_of_birth.year(),
+            "country": "united states",
+        }));
+        roles.push(if index == 0 {
+            "applicant".to_string()
+        } else {
+            format!("owner {index}")
+        });
+    }
+    if let Some(business) = &application.business {
+        parties.push(
+            json!({ "name": business.legal_name, "individual": false, "country": "united states" }),
+        );
+        roles.push("business".into());
+    }
+    (parties, roles)
+}
+
+fn unavailable(reason: &str) -> Screened {
+    Screened {
+        record: json!({ "sanctions": { "status": "unavailable" } }),
+        verdict: Verdict::Refer,
+        reasons: vec![reason.to_string()],
+    }
+}
+
+/// Screens every party of `application`.
+pub fn screen(application: &Application) -> Screened {
+    let (parties, roles) = parties(application);
+    let body = json!({ "parties": parties }).to_string();
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(format!("{}/screen", base_url()))
+        .header("content-type", "application/json")
+        .body(body)
+        .build();
+    let sent: Result<Response, _> = spin_sdk::http::run(spin_sdk::http::send(request));
+    let response = match sent {
+        Ok(response) if *response.status() == 200 => response,
+        _ => return unavailable("sanctions screening unavailable"),
+    };
+    let Ok(answer) = serde_json::from_slice::<Value>(response.body()) else {
+        return unavailable("sanctions screening answered unreadably");
+    };
+    let Some(results) = answer["parties"]
+        .as_array()
+        .filter(|r| r.len() == roles.len())
+    else {
+        return unavailable("sanctions screening answered unreadably");
+    };
+    let mut verdict = Verdict::Clear;
+    let mut reasons = Vec::new();
+    let mut screened = Vec::new();
+    for (result, role) in results.iter().zip(&roles) {
+        let outcome = result["outcome"].as_str().unwrap_or("not_screened");
+        match outcome {
+            "hit" => {
+                verdict = Verdict::Decline;
+                reasons.push(format!("sanctions: the {role} matches a listed party"));
+            }
+            "possible_match" => {
+                verdict = verdict_at_least(verdict, Verdict::Refer);
+                reasons.push(format!("sanctions: the {role} may match a listed party"));
+            }
+            "clear" => {}
+            _ => {
+                verdict = verdict_at_least(verdict, Verdict::Refer);
+                reasons.push(format!(
+                    "sanctions: the {role} could not be screened (no list loaded)"
+                ));
+            }
+        }
+        let mut kept = result.clone();
+        kept["party"] = json!(role);
+        if let Some(object) = kept.as_object_mut() {
+            object.remove("index");
+        }
+        screened.push(kept);
+    }
+    Screened {
+        record: json!({ "sanctions": { "status": "screened", "list": answer["list"], "threshold": answer["threshold"], "parties": screened } }),
+        verdict,
+        reasons,
+    }
+}
+
+fn verdict_at_least(now: Verdict, floor: Verdict) -> Verdict {
+    match (now, floor) {
+        (Verdict::Decline, _) | (_, Verdict::Decline) => Verdict::Decline,
+        (Verdict::Refer, _) | (_, Verdict::Refer) => Verdict::Refer,
+        _ => Verdict::Clear,
+    }
+}
+
+/// Forwards an admin's list upload to the screening stage and relays its answer.
+pub fn forward_list(method: Method, body: Vec<u8>) -> Result<Response, Problem> {
+    let request = Request::builder()
+        .method(method)
+        .uri(format!("{}/sanctions", base_url()))
+        .header("content-type", "application/json")
+        .body(body)
+        .build();
+    let sent: Result<Response, _> = spin_sdk::http::run(spin_sdk::http::send(request));
+    sent.map_err(|_| Problem::unavailable("the screening stage is unavailable"))
+}
