@@ -19,6 +19,7 @@ pub mod outbound;
 pub mod problem;
 pub mod routes;
 pub mod runtime_config;
+pub mod sanctions_cli;
 pub mod server;
 pub mod state;
 pub mod variables;

@@ -25,6 +25,8 @@ enum Command {
     Up(UpArgs),
     /// Loan calculators: schedules and APRs from JSON, as the HTTP calculators answer.
     Calc(lendwork::calc_cli::CalcArgs),
+    /// The sanctions list screening uses, through the platform's admin API.
+    Sanctions(lendwork::sanctions_cli::SanctionsArgs),
     /// Runs the benchmarks and prints (optionally writes) their figures.
     Bench(lendwork::bench::BenchArgs),
     /// The benchmarks' baseline: a bare HTTP server without WebAssembly.
@@ -195,6 +197,8 @@ fn run(cli: Cli) -> Result<()> {
     // the request was valid.
     let command = match cli.command {
         Command::Calc(args) => std::process::exit(lendwork::calc_cli::run(&args)),
+        // A client of the platform's HTTP API: no runtime either.
+        Command::Sanctions(args) => std::process::exit(lendwork::sanctions_cli::run(&args)),
         other => other,
     };
     init_logging(&command);
@@ -217,7 +221,7 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             // Answered above, before the runtime started.
-            Command::Calc(_) => Ok(()),
+            Command::Calc(_) | Command::Sanctions(_) => Ok(()),
         }
     })
 }

@@ -603,3 +603,55 @@ fn only_admins_load_lists_and_bad_lists_change_nothing() {
         assert_eq!(reply.status, 404, "{path}");
     }
 }
+
+#[test]
+fn the_cli_loads_the_list_through_the_admin_api() {
+    let host = Host::start(HostConfig::platform());
+    let sample = lendwork_e2e::workspace_root().join("data/sanctions/sample");
+    let cli = |args: &[&str], key: &str| {
+        std::process::Command::new(lendwork_e2e::host_binary())
+            .arg("sanctions")
+            .args(args)
+            .args(["--url", &host.base_url])
+            .env("LENDWORK_API_KEY", key)
+            .output()
+            .unwrap()
+    };
+    let sdn = sample.join("sdn.csv");
+    let alt = sample.join("alt.csv");
+    let add = sample.join("add.csv");
+    let files = [
+        "load",
+        sdn.to_str().unwrap(),
+        "--alt",
+        alt.to_str().unwrap(),
+        "--add",
+        add.to_str().unwrap(),
+    ];
+    let loaded = cli(&files, ADMIN_KEY);
+    let out = String::from_utf8_lossy(&loaded.stdout);
+    assert_eq!(
+        loaded.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    let digest = host.get_as(ADMIN_KEY, "/v1/admin/sanctions").json()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(out.contains(&digest) && out.contains("entries"), "{out}");
+    let status = cli(&["status"], ADMIN_KEY);
+    assert_eq!(status.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&status.stdout).contains(&digest));
+    // Refused by the platform: its problem on stderr, exit 2; a missing file: exit 1.
+    let refused = cli(&files, OPERATIONS_KEY);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("urn:lendwork:problem:"));
+    assert_eq!(
+        cli(&["load", "/nonexistent/sdn.csv"], ADMIN_KEY)
+            .status
+            .code(),
+        Some(1)
+    );
+}
