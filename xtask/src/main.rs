@@ -22,6 +22,7 @@ const GUESTS: &[&str] = &[
     "ledger-api",
     "intake",
     "screening",
+    "identity-simulator",
     "calculators",
     "probe",
     "idempotent",
@@ -119,8 +120,33 @@ fn up(extra: &[String]) -> Result<()> {
         }
         command.env("SPIN_VARIABLE_API_KEYS", keys);
     }
+    if std::env::var_os("SPIN_VARIABLE_IDENTIFIER_HASH_KEY").is_none() {
+        command.env(
+            "SPIN_VARIABLE_IDENTIFIER_HASH_KEY",
+            dev_secret(DEV_HASH_KEY_FILE)?,
+        );
+    }
     command.args(extra);
     run(&mut command)
+}
+
+/// Where `cargo xtask up` keeps the generated development identifier hashing key.
+const DEV_HASH_KEY_FILE: &str = ".lendwork/dev-identifier-hash-key";
+
+/// A random development secret kept in `path` (created on first use).
+fn dev_secret(path: &str) -> Result<String> {
+    let path = Path::new(path);
+    if let Ok(secret) = std::fs::read_to_string(path) {
+        return Ok(secret.trim().to_string());
+    }
+    let mut bytes = [0u8; 32];
+    let mut random =
+        std::fs::File::open("/dev/urandom").context("no /dev/urandom for key generation")?;
+    std::io::Read::read_exact(&mut random, &mut bytes)?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+    std::fs::write(path, &secret)?;
+    Ok(secret)
 }
 
 /// Roles that get a development key.

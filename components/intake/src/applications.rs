@@ -18,9 +18,15 @@ fn unreadable() -> Problem {
     Problem::internal("a stored application is unreadable")
 }
 
-/// Stores a new application: its log entry first, then its record (the commit point).
+/// A new application id: `app_` and 64 random bits.
+pub fn new_id() -> String {
+    format!("app_{}", lendkit::random_token())
+}
+
+/// Stores new application `id`: its log entry first, then its record (the commit point).
 pub fn create<K: Kv>(
     kv: &K,
+    id: String,
     application: Application,
     screened: Screened,
     submitted_by: Submitter,
@@ -28,7 +34,6 @@ pub fn create<K: Kv>(
 ) -> Result<Record, Problem> {
     let sequence = kv.increment(LOG_SEQUENCE_KEY, 1).map_err(store_problem)?;
     let log_sequence = u64::try_from(sequence).map_err(|_| unreadable())?;
-    let id = format!("app_{}", lendkit::random_token());
     kv.set(&log_key(log_sequence), id.as_bytes())
         .map_err(store_problem)?;
     let (status, event) = match screened.verdict {

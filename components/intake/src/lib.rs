@@ -148,10 +148,17 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
                 ),
             ));
         }
-        // Screening reads nothing of ours and writes nothing: run it before the one write.
-        let screened = screening::screen(&application);
-        let record =
-            applications::create(&store, application, screened, submitter(&principal), now)?;
+        // Screening writes nothing of ours: run it before the application's one write.
+        let id = applications::new_id();
+        let screened = screening::screen(&application, &id, now);
+        let record = applications::create(
+            &store,
+            id,
+            application,
+            screened,
+            submitter(&principal),
+            now,
+        )?;
         lendkit::json::respond(201, &record.masked_view())
     })
 }

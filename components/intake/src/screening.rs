@@ -1,13 +1,21 @@
 //! The screening stage, called for every application through local service chaining
 //! (`screening_url`, by default `http://screening.spin.internal`, the private `screening`
-//! component). Its answer never fails an application: when it cannot be reached or answers
-//! nonsense, the application is referred to a person with the reason.
+//! component): sanctions for every party, identity verification for every person,
+//! duplicates and velocity for the application's identifiers. Its answer never fails an
+//! application: when it cannot be reached in time or answers nonsense, the application is
+//! referred to a person with the reason.
 
-use chrono::Datelike;
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, Utc};
 use lendkit::Problem;
 use origination::Application;
 use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response};
+
+/// How long intake waits for screening, in milliseconds: within the invocation's deadline
+/// with room to store the application (screening bounds its own provider calls).
+pub const SCREENING_TIMEOUT_MS: u64 = 8_000;
 
 /// The variable naming the screening service's base URL.
 pub const URL_VARIABLE: &str = "screening_url";
@@ -76,22 +84,58 @@ fn unavailable(reason: &str) -> Screened {
     }
 }
 
-/// Screens every party of `application`.
-pub fn screen(application: &Application) -> Screened {
+/// The people whose identity is verified, and the application's identifiers.
+fn identity_and_identifiers(
+    application: &Application,
+    id: &str,
+    now: DateTime<Utc>,
+) -> (Vec<Value>, Value) {
+    let subjects = application
+        .people()
+        .map(|person| {
+            json!({
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "date_of_birth": person.date_of_birth.to_string(),
+                "national_id": person.national_id,
+                "postal_code": person.address.postal_code,
+            })
+        })
+        .collect();
+    let applicant = &application.applicant;
+    let mut identifiers = vec![
+        json!({ "kind": "national_id", "value": applicant.national_id }),
+        json!({ "kind": "email", "value": applicant.email }),
+        json!({ "kind": "phone", "value": applicant.phone }),
+    ];
+    if let Some(device) = &application.device_id {
+        identifiers.push(json!({ "kind": "device", "value": device }));
+    }
+    let submission = json!({
+        "id": id,
+        "product": application.product,
+        "at": now,
+        "identifiers": identifiers,
+    });
+    (subjects, submission)
+}
+
+/// Screens application `id` (received `now`): every party, person and identifier.
+pub fn screen(application: &Application, id: &str, now: DateTime<Utc>) -> Screened {
     let (parties, roles) = parties(application);
-    let body = json!({ "parties": parties }).to_string();
-    let request = Request::builder()
-        .method(Method::Post)
-        .uri(format!("{}/screen", base_url()))
-        .header("content-type", "application/json")
-        .body(body)
-        .build();
-    let sent: Result<Response, _> = spin_sdk::http::run(spin_sdk::http::send(request));
-    let response = match sent {
-        Ok(response) if *response.status() == 200 => response,
-        _ => return unavailable("sanctions screening unavailable"),
+    let (subjects, submission) = identity_and_identifiers(application, id, now);
+    let body = json!({ "parties": parties, "identity": subjects, "application": submission });
+    let url = format!("{}/screen", base_url());
+    let answer = lendkit::outbound::post_json(
+        &url,
+        body.to_string().as_bytes(),
+        Duration::from_millis(SCREENING_TIMEOUT_MS),
+    );
+    let response = match answer {
+        Ok(answer) if answer.status == 200 => answer,
+        _ => return unavailable("screening unavailable"),
     };
-    let Ok(answer) = serde_json::from_slice::<Value>(response.body()) else {
+    let Ok(answer) = serde_json::from_slice::<Value>(&response.body) else {
         return unavailable("sanctions screening answered unreadably");
     };
     let Some(results) = answer["parties"]
@@ -129,8 +173,61 @@ pub fn screen(application: &Application) -> Screened {
         }
         screened.push(kept);
     }
+    let people: Vec<&String> = roles.iter().filter(|r| r.as_str() != "business").collect();
+    let identity = answer["identity"].as_array().cloned().unwrap_or_default();
+    let mut verified = Vec::new();
+    for (index, role) in people.iter().enumerate() {
+        let result = identity
+            .get(index)
+            .cloned()
+            .unwrap_or(json!({ "result": "unavailable" }));
+        match result["result"].as_str() {
+            Some("verified") => {}
+            Some("failed") => {
+                verdict = verdict_at_least(verdict, Verdict::Refer);
+                reasons.push(format!("identity: the {role} could not be verified"));
+            }
+            Some("review") => {
+                verdict = verdict_at_least(verdict, Verdict::Refer);
+                reasons.push(format!("identity: the {role} needs review by a person"));
+            }
+            _ => {
+                verdict = verdict_at_least(verdict, Verdict::Refer);
+                reasons.push("identity verification unavailable".to_string());
+            }
+        }
+        let mut kept = result;
+        kept["party"] = json!(role);
+        verified.push(kept);
+    }
+    let velocity = answer["velocity"].clone();
+    for check in velocity["checks"].as_array().into_iter().flatten() {
+        if check["exceeded"] == true {
+            verdict = verdict_at_least(verdict, Verdict::Refer);
+            reasons.push(format!(
+                "velocity: the {} was used in {} applications within {} days",
+                check["kind"]
+                    .as_str()
+                    .unwrap_or("identifier")
+                    .replace('_', " "),
+                check["applications_in_window"],
+                check["window_days"]
+            ));
+        }
+    }
+    if let Some(other) = velocity["duplicate_of"].as_str() {
+        verdict = verdict_at_least(verdict, Verdict::Refer);
+        reasons.push(format!(
+            "duplicate: application {other} for the same product and national id is open"
+        ));
+    }
+    reasons.dedup();
     Screened {
-        record: json!({ "sanctions": { "status": "screened", "list": answer["list"], "threshold": answer["threshold"], "parties": screened } }),
+        record: json!({
+            "sanctions": { "status": "screened", "list": answer["list"], "threshold": answer["threshold"], "parties": screened },
+            "identity": verified,
+            "velocity": velocity,
+        }),
         verdict,
         reasons,
     }

@@ -8,10 +8,15 @@
 //! * `POST /sanctions` — load a list (`{"sdn_csv", "alt_csv"?, "add_csv"?}`), replacing the
 //!   one in force atomically; intake's admin route forwards here.
 //! * `GET /sanctions` — the list in force: digest, load time, size.
-//! * `POST /screen` — `{"parties": [{"name", "individual", "birth_year"?, "country"?}]}`:
-//!   one result per party (outcome, best score, matched entry) and the list's digest.
+//! * `POST /screen` — `{"parties": [{"name", "individual", "birth_year"?, "country"?}],
+//!   "identity"?: [subject…], "application"?: {"id", "product", "at", "identifiers"}}`:
+//!   per party the sanctions outcome (best score, matched entry) and the list's digest; per
+//!   identity subject the provider's verification ([`identity`]); for the application,
+//!   duplicates and velocity per identifier ([`velocity`]).
 
+pub mod identity;
 pub mod list_store;
+pub mod velocity;
 
 use chrono::Utc;
 use lendkit::{Access, Ctx, Method, Problem, Route, idempotency};
@@ -117,7 +122,14 @@ struct Party {
 #[serde(deny_unknown_fields)]
 struct ScreenRequest {
     parties: Vec<Party>,
+    #[serde(default)]
+    identity: Vec<identity::Subject>,
+    application: Option<velocity::Submission>,
 }
+
+/// Total time identity verification may take for one application, in milliseconds:
+/// whatever the number of people, the screening answers well within an invocation.
+pub const IDENTITY_BUDGET_MS: u64 = 4_000;
 
 fn screen(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let request: ScreenRequest = ctx.json()?;
@@ -135,6 +147,12 @@ fn screen(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             format!("every name must be 1 to {NAME_MAX_CHARS} characters"),
         ));
     }
+    if request.identity.len() > PARTIES_MAX {
+        return Err(Problem::validation(Vec::new()).with_error(
+            "identity",
+            format!("must list at most {PARTIES_MAX} people"),
+        ));
+    }
     let people: Vec<Person> = request
         .parties
         .into_iter()
@@ -146,16 +164,57 @@ fn screen(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         })
         .collect();
     let store = idempotency::open(STORE_LABEL)?;
-    let Some(list) = list_store::current(&store)? else {
+    let (list, parties) = sanctions_results(&store, &people)?;
+    let declined = parties.iter().any(|p| p["outcome"] == "hit");
+    let identity = identity::verify_all(
+        &request.identity,
+        std::time::Duration::from_millis(IDENTITY_BUDGET_MS),
+    );
+    let velocity = match &request.application {
+        Some(submission) => velocity::check(
+            &store,
+            submission,
+            declined,
+            velocity::Rule::from_variables()?,
+        )?,
+        None => Value::Null,
+    };
+    lendkit::json::respond(
+        200,
+        &json!({
+            "list": list.as_ref().map(|(info, _, _)| json!({ "digest": info.digest, "loaded_at": info.loaded_at, "entries": info.entries })),
+            "threshold": list.as_ref().map(|(_, thresholds, _)| thresholds.possible),
+            "candidates_capped": list.as_ref().is_some_and(|(_, _, capped)| *capped),
+            "parties": parties,
+            "identity": identity,
+            "velocity": velocity,
+        }),
+    )
+}
+
+/// Per party the sanctions outcome against the list in force (`not_screened` for every
+/// party when none is loaded), with the list, thresholds and whether candidates were capped.
+#[allow(clippy::type_complexity)]
+fn sanctions_results<K: lendstore::Kv>(
+    store: &K,
+    people: &[Person],
+) -> Result<
+    (
+        Option<(list_store::ListInfo, sanctions::Thresholds, bool)>,
+        Vec<Value>,
+    ),
+    Problem,
+> {
+    let Some(list) = list_store::current(store)? else {
         // Nothing is cleared without a list: every party waits for a person.
-        let results: Vec<Value> = (0..people.len())
+        let results = (0..people.len())
             .map(|index| json!({ "index": index, "outcome": "not_screened" }))
             .collect();
-        return lendkit::json::respond(200, &json!({ "list": null, "parties": results }));
+        return Ok((None, results));
     };
     let thresholds = list_store::thresholds()?;
-    let (candidates, capped) = list_store::candidates(&store, &list, &people)?;
-    let results: Vec<Value> = people
+    let (candidates, capped) = list_store::candidates(store, &list, people)?;
+    let results = people
         .iter()
         .enumerate()
         .map(|(index, person)| {
@@ -177,15 +236,7 @@ fn screen(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             })
         })
         .collect();
-    lendkit::json::respond(
-        200,
-        &json!({
-            "list": { "digest": list.digest, "loaded_at": list.loaded_at, "entries": list.entries },
-            "threshold": thresholds.possible,
-            "candidates_capped": capped,
-            "parties": results,
-        }),
-    )
+    Ok((Some((list, thresholds, capped)), results))
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -46,6 +46,7 @@ pub mod idempotency;
 pub mod json;
 pub mod log;
 pub mod mask;
+pub mod outbound;
 pub mod problem;
 pub mod router;
 pub mod service;

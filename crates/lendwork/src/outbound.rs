@@ -178,6 +178,7 @@ impl WasiHttpHooks for OutboundHooks {
         }
         let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> =
             Box::new(async { Ok(()) });
+        let first_byte_timeout = options.and_then(|o| o.first_byte_timeout);
         if let Some(component) = host.strip_suffix(SPIN_INTERNAL_SUFFIX) {
             if self.depth >= MAX_CHAIN_DEPTH {
                 return Box::new(async { Err(HttpError::LoopDetected) });
@@ -185,7 +186,11 @@ impl WasiHttpHooks for OutboundHooks {
             let future = self
                 .dispatch
                 .dispatch(component.to_string(), request, self.depth + 1);
-            return Box::new(async move { future.await.map(|response| (response, done)) });
+            return Box::new(async move {
+                within(first_byte_timeout, future)
+                    .await
+                    .map(|response| (response, done))
+            });
         }
         if scheme != "http" {
             return Box::new(async {
@@ -198,9 +203,24 @@ impl WasiHttpHooks for OutboundHooks {
             .and_then(|o| o.connect_timeout)
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         Box::new(async move {
-            let response = send_plain_http(request, &host, port, connect_timeout).await?;
+            let sent = send_plain_http(request, &host, port, connect_timeout);
+            let response = within(first_byte_timeout, sent).await?;
             Ok((response, done))
         })
+    }
+}
+
+/// `future`, given up with a read timeout once `limit` passes (no limit: as long as the
+/// invocation lives), as Spin applies a request's first-byte timeout.
+async fn within<T>(
+    limit: Option<Duration>,
+    future: impl Future<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, future)
+            .await
+            .map_err(|_| HttpError::ConnectionReadTimeout)?,
+        None => future.await,
     }
 }
 

@@ -114,7 +114,13 @@ impl HostConfig {
                 ("applications".into(), Backend::Memory),
                 ("screening".into(), Backend::Memory),
             ],
-            env: vec![("SPIN_VARIABLE_API_KEYS".into(), TEST_API_KEYS.into())],
+            env: vec![
+                ("SPIN_VARIABLE_API_KEYS".into(), TEST_API_KEYS.into()),
+                (
+                    "SPIN_VARIABLE_IDENTIFIER_HASH_KEY".into(),
+                    "test-identifier-hash-key".into(),
+                ),
+            ],
             args: Vec::new(),
         }
     }

@@ -13,10 +13,33 @@ const BROKER_KEY: &str = "broker-test-key";
 const PARTNER_KEY: &str = "partner-test-key";
 const UNDERWRITER_KEY: &str = "underwriter-test-key";
 
-fn person(national_id: &str) -> Value {
+/// Identifiers no other application of any test run has used: duplicate and velocity
+/// checks see every application, and a Redis database outlives a run.
+fn fresh_identifiers() -> (String, String, String) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    let n = seed / 1000 + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 7919;
+    let national_id = format!(
+        "{:03}-{:02}-{:04}",
+        100 + n % 500,
+        1 + (n / 500) % 99,
+        1 + (n / 49_500) % 9_999
+    );
+    (
+        national_id,
+        format!("ada.{n}@example.com"),
+        format!("+1415{:07}", n % 10_000_000),
+    )
+}
+
+fn person(_role: &str) -> Value {
+    let (national_id, email, phone) = fresh_identifiers();
     json!({
         "first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1990-02-28",
-        "national_id": national_id, "email": "ada@example.com", "phone": "+14155550123",
+        "national_id": national_id, "email": email, "phone": phone,
         "address": { "line1": "1 Main St", "city": "Springfield", "state": "CA",
                      "postal_code": "94105", "country": "US" },
         "annual_income": "85000.00", "monthly_housing_cost": "1800.00",
@@ -28,14 +51,14 @@ fn person(national_id: &str) -> Value {
 fn personal(channel: &str) -> Value {
     json!({
         "product": "personal_installment", "channel": channel, "requested_amount": "12000",
-        "term_months": 36, "purpose": "debt consolidation", "applicant": person("123-45-6789"),
+        "term_months": 36, "purpose": "debt consolidation", "applicant": person("applicant"),
         "consents": { "credit_pull": true, "esign": true, "terms_version": "2026-10",
                       "accepted_at": "2026-11-01T10:00:00Z" }
     })
 }
 
 fn sme() -> Value {
-    let mut owner = person("234-56-7890");
+    let mut owner = person("owner");
     owner["ownership_percent"] = json!("75");
     let mut doc = personal("broker");
     doc["product"] = json!("sme_term");
@@ -138,11 +161,24 @@ fn a_valid_application_is_stored_once_and_read_back_masked() {
             "clear"
         );
         let applicant = &body["application"]["applicant"];
-        assert_eq!(applicant["national_id"], "***-**-6789", "{label}");
+        let national_id = doc["applicant"]["national_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let last4 = &national_id[national_id.len() - 4..];
+        assert_eq!(
+            applicant["national_id"],
+            format!("***-**-{last4}"),
+            "{label}"
+        );
         assert_eq!(applicant["date_of_birth"], "1990-**-**");
         assert_eq!(body["application"]["requested_amount"], "12000.00");
-        for secret in ["123-45-6789", "123456789", "1990-02-28"] {
-            assert!(!text.contains(secret), "{label}: {secret} in {text}");
+        for secret in [
+            national_id.clone(),
+            national_id.replace('-', ""),
+            "1990-02-28".into(),
+        ] {
+            assert!(!text.contains(&secret), "{label}: {secret} in {text}");
         }
         assert_eq!(body["history"][0]["event"], "received");
         assert_eq!(body["history"][0]["by"]["role"], "applicant");
@@ -154,7 +190,7 @@ fn a_valid_application_is_stored_once_and_read_back_masked() {
             assert_eq!(reply.status, 200, "{label} {key}: {}", reply.text());
             let read = reply.json();
             assert_eq!(read["application"], body["application"]);
-            assert!(!reply.text().contains("123-45-6789"));
+            assert!(!reply.text().contains(&national_id));
         }
         assert_eq!(host.get_as(OTHER_APPLICANT_KEY, &path).status, 404);
         assert_eq!(host.get_as(RISK_KEY, &path).status, 403);
@@ -237,9 +273,10 @@ fn retries_with_an_idempotency_key_answer_the_first_result() {
         doc["external_reference"] = json!(reference);
         let first = created(&submit(&host, BROKER_KEY, &doc, Some(&idempotency_key)));
         assert_eq!(first["application"]["business"]["ein"], "**-***6789");
+        let owner_id = doc["owners"][0]["national_id"].as_str().unwrap();
         assert_eq!(
             first["application"]["owners"][0]["national_id"],
-            "***-**-7890"
+            format!("***-**-{}", &owner_id[owner_id.len() - 4..])
         );
         assert_eq!(
             first["application"]["owners"][0]["ownership_percent"],
@@ -654,4 +691,103 @@ fn the_cli_loads_the_list_through_the_admin_api() {
             .code(),
         Some(1)
     );
+}
+
+#[test]
+fn identity_verification_refers_what_it_cannot_confirm_and_never_fails_an_application() {
+    let host = Host::start(HostConfig::platform());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let cases = [
+        ("Lovelace", "screened", "verified", None),
+        (
+            "Unverifiable",
+            "referred",
+            "failed",
+            Some("identity: the applicant could not be verified"),
+        ),
+        (
+            "Mismatch",
+            "referred",
+            "review",
+            Some("identity: the applicant needs review by a person"),
+        ),
+        // The provider takes longer than identity_timeout_ms (2 s), or fails.
+        (
+            "Slowpoke",
+            "referred",
+            "unavailable",
+            Some("identity verification unavailable"),
+        ),
+        (
+            "Broken",
+            "referred",
+            "unavailable",
+            Some("identity verification unavailable"),
+        ),
+    ];
+    for (last_name, status, result, reason) in cases {
+        let mut doc = personal("web");
+        doc["applicant"]["last_name"] = json!(last_name);
+        let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
+        assert_eq!(body["status"], status, "{last_name}: {}", body["screening"]);
+        assert_eq!(
+            body["screening"]["identity"][0]["result"], result,
+            "{last_name}"
+        );
+        assert_eq!(body["screening"]["identity"][0]["party"], "applicant");
+        let reasons = body["screening"]["reasons"].as_array().unwrap();
+        match reason {
+            Some(reason) => assert!(
+                reasons.iter().any(|r| r == reason),
+                "{last_name}: {reasons:?}"
+            ),
+            None => assert!(reasons.is_empty(), "{reasons:?}"),
+        }
+        if result != "unavailable" {
+            assert!(
+                body["screening"]["identity"][0]["reference"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("idv_")
+            );
+        }
+    }
+}
+
+#[test]
+fn repeated_identifiers_are_referred_as_duplicates_and_by_velocity() {
+    for (config, label) in configs() {
+        let host = Host::start(config);
+        assert_eq!(load_list(&host, &sample_list()).status, 201);
+        let doc = personal("web");
+        let first = created(&submit(&host, APPLICANT_KEY, &doc, None));
+        assert_eq!(
+            first["status"], "screened",
+            "{label}: {}",
+            first["screening"]
+        );
+        let checks = first["screening"]["velocity"]["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), 3, "national id, e-mail, phone");
+        assert!(checks.iter().all(|c| c["applications_in_window"] == 1));
+
+        // The same person again, same product: a duplicate of the open first application.
+        let second = created(&submit(&host, APPLICANT_KEY, &doc, None));
+        assert_eq!(second["status"], "referred", "{label}");
+        assert_eq!(second["screening"]["velocity"]["duplicate_of"], first["id"]);
+        // A third time within 30 days: the velocity limit (3) is reached too.
+        let third = created(&submit(&host, APPLICANT_KEY, &doc, None));
+        let reasons: Vec<&str> = third["screening"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert!(
+            reasons
+                .contains(&"velocity: the national id was used in 3 applications within 30 days"),
+            "{label}: {reasons:?}"
+        );
+        // Identifiers are kept only as HMACs: the raw values never reach the store's keys.
+        assert!(!third.to_string().contains("velocity/national_id/"));
+    }
 }

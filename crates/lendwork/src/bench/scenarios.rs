@@ -24,6 +24,20 @@ const BENCH_KEY: &str = "bench-operations-key";
 /// Concurrent connections of the HTTP benchmarks: enough to keep both cores busy without
 /// queueing (on two cores, more connections only add latency).
 const CONNECTIONS: usize = 16;
+/// The store labels the platform's manifest uses.
+const PLATFORM_STORES: &[&str] = &["default", "ledger", "applications", "screening"];
+/// The identifier hashing key the benchmark hosts run with (a required secret).
+const BENCH_HASH_KEY: &str = "bench-identifier-hash-key";
+
+/// The platform's environment in a benchmark: its API key and required secrets.
+fn platform_env(name: &str, keys: &str) -> Option<String> {
+    match name {
+        "SPIN_VARIABLE_API_KEYS" => Some(keys.to_string()),
+        "SPIN_VARIABLE_IDENTIFIER_HASH_KEY" => Some(BENCH_HASH_KEY.to_string()),
+        _ => None,
+    }
+}
+
 /// Loans the spread-out ledger scenario posts to.
 const SPREAD_LOANS: usize = 10_000;
 
@@ -50,12 +64,13 @@ fn quiet() -> HostOptions {
 pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
     let manifest = Manifest::load(manifest_path(PLATFORM_MANIFEST)?)?;
     let state = tempfile::tempdir()?;
-    let config = RuntimeConfig::parse(
-        "[key_value_store.default]\ntype = \"memory\"\n[key_value_store.ledger]\ntype = \"memory\"\n",
-        state.path(),
-    )?;
+    let stores: String = PLATFORM_STORES
+        .iter()
+        .map(|label| format!("[key_value_store.{label}]\ntype = \"memory\"\n"))
+        .collect();
+    let config = RuntimeConfig::parse(&stores, state.path())?;
     let keys = format!("operations:{BENCH_KEY}");
-    let env = |name: &str| (name == "SPIN_VARIABLE_API_KEYS").then(|| keys.clone());
+    let env = |name: &str| platform_env(name, &keys);
     for component in ["platform", "ledger-api"] {
         let mut summaries = Vec::new();
         for pooling in [true, false] {
@@ -173,9 +188,12 @@ async fn measure(
 pub async fn http(report: &mut Report, requests: usize) -> Result<()> {
     let host = ChildHost::start(
         manifest_path(PLATFORM_MANIFEST)?,
-        &["default", "ledger"],
+        PLATFORM_STORES,
         "memory",
-        &[("SPIN_VARIABLE_API_KEYS", &format!("operations:{BENCH_KEY}"))],
+        &[
+            ("SPIN_VARIABLE_API_KEYS", &format!("operations:{BENCH_KEY}")),
+            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", BENCH_HASH_KEY),
+        ],
     )?;
     let wasm = measure(host.address, "/v1/health", requests, "GET /v1/health").await?;
     drop(host);
@@ -287,10 +305,11 @@ pub async fn ledger(report: &mut Report, postings: usize) -> Result<()> {
         let keys = format!("operations:{BENCH_KEY}");
         let host = ChildHost::start(
             manifest_path(PLATFORM_MANIFEST)?,
-            &["default", "ledger"],
+            PLATFORM_STORES,
             store,
             &[
                 ("SPIN_VARIABLE_API_KEYS", &keys),
+                ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", BENCH_HASH_KEY),
                 ("LENDWORK_KV_SEMANTICS", semantics),
             ],
         )?;
