@@ -51,6 +51,7 @@ pub fn create<K: Kv>(
         submitted_by: submitted_by.clone(),
         application,
         screening,
+        documents: Vec::new(),
         history: vec![
             Event {
                 at: now,

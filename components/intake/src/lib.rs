@@ -8,6 +8,7 @@
 //! `applications`.
 
 pub mod applications;
+pub mod documents;
 pub mod record;
 pub mod screening;
 
@@ -65,6 +66,34 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(READERS),
         summary: "Read an application",
         handler: read,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/applications/{id}/documents",
+        access: Access::Roles(READERS),
+        summary: "Attach a document to an application",
+        handler: upload_document,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/applications/{id}/documents",
+        access: Access::Roles(READERS),
+        summary: "List an application's documents",
+        handler: list_documents,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/applications/{id}/documents/{document}/content",
+        access: Access::Roles(REVIEWERS),
+        summary: "Download a document's content",
+        handler: document_content,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/applications/{id}/documents/{document}/verification",
+        access: Access::Roles(&[Role::Underwriter]),
+        summary: "Verify or reject a document",
+        handler: verify_document,
     },
     Route {
         method: Method::Post,
@@ -187,18 +216,122 @@ fn sanctions_status(_ctx: &Ctx<'_>) -> Result<Response, Problem> {
     )?)
 }
 
-fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+/// The application of the route's `{id}` as the caller may see it: any, for reviewers; only
+/// its own, for a submitting channel (to which others do not exist).
+fn visible_record<K: lendstore::Kv>(ctx: &Ctx<'_>, store: &K) -> Result<record::Record, Problem> {
     let principal = ctx.principal()?;
-    let store = idempotency::open(STORE_LABEL)?;
-    let id = ctx.param("id")?;
     let not_found = || Problem::not_found("no such application");
-    let record = applications::get(&store, id)?.ok_or_else(not_found)?;
-    // A submitter sees only what its own key submitted; to others it does not exist.
+    let record = applications::get(store, ctx.param("id")?)?.ok_or_else(not_found)?;
     let reviewer = principal.role == Role::Admin || REVIEWERS.contains(&principal.role);
     if !reviewer && record.submitted_by.key_id != principal.key_id {
         return Err(not_found());
     }
+    Ok(record)
+}
+
+fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let store = idempotency::open(STORE_LABEL)?;
+    let record = visible_record(ctx, &store)?;
     lendkit::json::respond(200, &record.masked_view())
+}
+
+fn upload_document(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let store = idempotency::open(STORE_LABEL)?;
+    let record = visible_record(ctx, &store)?;
+    let by = submitter(ctx.principal()?);
+    idempotency::run(&store, ctx, ctx.idempotency_key()?, || {
+        let upload = documents::parse_upload(
+            ctx.header("content-type"),
+            ctx.query.get("type"),
+            ctx.request.body(),
+        )?;
+        let document = documents::attach(&store, &record.id, upload, by.clone(), Utc::now())?;
+        lendkit::json::respond(201, &document)
+    })
+}
+
+fn list_documents(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let store = idempotency::open(STORE_LABEL)?;
+    let record = visible_record(ctx, &store)?;
+    lendkit::json::respond(200, &json!({ "documents": record.documents }))
+}
+
+fn document_content(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let store = idempotency::open(STORE_LABEL)?;
+    let record = visible_record(ctx, &store)?;
+    let document_id = ctx.param("document")?;
+    let document = record
+        .documents
+        .iter()
+        .find(|d| d.id == document_id)
+        .ok_or_else(|| Problem::not_found("no such document"))?;
+    let bytes = documents::content(&store, &record.id, document)?;
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", document.content_type.as_str())
+        .header("x-content-sha256", document.sha256.as_str())
+        .body(bytes)
+        .build())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Verification {
+    status: String,
+    reason: Option<String>,
+}
+
+fn verify_document(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let verification: Verification = ctx.json()?;
+    let mut problem = Problem::validation(Vec::new());
+    let status = match verification.status.as_str() {
+        "verified" => Some(documents::Review::Verified),
+        "rejected" => Some(documents::Review::Rejected),
+        _ => {
+            problem = problem.with_error("/status", "must be verified or rejected");
+            None
+        }
+    };
+    let reason = verification
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if status == Some(documents::Review::Rejected) && reason.is_none() {
+        problem = problem.with_error("/reason", "is required to reject a document");
+    }
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > documents::REASON_MAX_CHARS)
+    {
+        problem = problem.with_error(
+            "/reason",
+            format!("must be at most {} characters", documents::REASON_MAX_CHARS),
+        );
+    }
+    let (Some(status), true) = (status, problem.errors.is_empty()) else {
+        return Err(problem);
+    };
+    let store = idempotency::open(STORE_LABEL)?;
+    let by = submitter(ctx.principal()?);
+    let document_id = ctx.param("document")?;
+    let now = Utc::now();
+    let document = documents::change_record(&store, ctx.param("id")?, |record| {
+        let document = record
+            .documents
+            .iter_mut()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| Problem::not_found("no such document"))?;
+        document.status = status;
+        document.reason = reason.clone();
+        let document = document.clone();
+        record.history.push(record::Event {
+            at: now,
+            by: by.clone(),
+            event: format!("document_{}:{}", verification.status, document.id),
+        });
+        Ok(document)
+    })?;
+    lendkit::json::respond(200, &document)
 }
 
 fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {

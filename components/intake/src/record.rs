@@ -89,6 +89,9 @@ pub struct Record {
     /// matched entry), and why the application was referred or declined.
     #[serde(default)]
     pub screening: Value,
+    /// Documents attached (metadata; content under keys of their own).
+    #[serde(default)]
+    pub documents: Vec<crate::documents::Document>,
     /// Every change, oldest first.
     pub history: Vec<Event>,
 }
@@ -150,6 +153,7 @@ impl Record {
             "submitted_by": self.submitted_by,
             "application": application,
             "screening": self.screening,
+            "documents": self.documents,
             "history": self.history,
         })
     }

@@ -174,10 +174,20 @@ fn unreadable() -> Problem {
     Problem::internal("a stored idempotency record is unreadable")
 }
 
-/// A failure of either the protocol (a problem to answer) or the store.
-enum Failure {
+/// Why a `lendstore::update` of a record failed: a problem to answer (the change was
+/// refused, or a record is unreadable), or the store. Turns into the [`Problem`] to send.
+#[derive(Debug)]
+pub enum Failure {
+    /// A problem to answer.
     Answer(Problem),
+    /// The store failed (a retryable 503, or 409 while another request holds the record).
     Store(StoreError),
+}
+
+impl From<Problem> for Failure {
+    fn from(problem: Problem) -> Failure {
+        Failure::Answer(problem)
+    }
 }
 
 impl From<StoreError> for Failure {

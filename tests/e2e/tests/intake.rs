@@ -91,6 +91,16 @@ fn submit(host: &Host, key: &str, body: &Value, idempotency_key: Option<&str>) -
     )
 }
 
+/// The `field` of every error of a problem, in order.
+fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
 fn created(reply: &Reply) -> Value {
     assert_eq!(reply.status, 201, "{}", reply.text());
     reply.json()
@@ -222,12 +232,7 @@ fn an_invalid_application_lists_every_failing_field_and_stores_nothing() {
     assert_eq!(reply.status, 422, "{}", reply.text());
     let problem = reply.json();
     assert_eq!(problem["type"], "urn:lendwork:problem:validation");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&problem);
     assert_eq!(
         fields,
         [
@@ -790,4 +795,219 @@ fn repeated_identifiers_are_referred_as_duplicates_and_by_velocity() {
         // Identifiers are kept only as HMACs: the raw values never reach the store's keys.
         assert!(!third.to_string().contains("velocity/national_id/"));
     }
+}
+
+// ------------------------------------------------------------------ documents
+
+fn upload_json(
+    host: &Host,
+    key: &str,
+    id: &str,
+    kind: &str,
+    content_type: &str,
+    content: &[u8],
+) -> Reply {
+    let body = json!({
+        "type": kind,
+        "content_type": content_type,
+        "content_base64": lendwork_e2e::base64(content),
+    });
+    host.post_json_as(key, &format!("/v1/applications/{id}/documents"), &body)
+}
+
+fn upload_raw(
+    host: &Host,
+    key: &str,
+    id: &str,
+    query: &str,
+    content_type: &str,
+    content: &[u8],
+) -> Reply {
+    let auth = format!("Bearer {key}");
+    host.request(
+        "POST",
+        &format!("/v1/applications/{id}/documents{query}"),
+        &[("content-type", content_type), ("authorization", &auth)],
+        Some(content),
+    )
+}
+
+#[test]
+fn documents_are_stored_with_their_hash_listed_without_content_and_reviewed() {
+    for (config, label) in configs() {
+        let host = Host::start(config);
+        let app = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+        let id = app["id"].as_str().unwrap();
+        // A PDF over JSON, and a 1 MiB scan raw: chunked under the store's value limit.
+        let pdf = b"%PDF-1.7 a paystub".to_vec();
+        let scan: Vec<u8> = (0..(1u32 << 20) + 17).map(|i| (i % 251) as u8).collect();
+        let first = upload_json(&host, APPLICANT_KEY, id, "paystub", "application/pdf", &pdf);
+        assert_eq!(first.status, 201, "{label}: {}", first.text());
+        let first = first.json();
+        assert_eq!(first["size_bytes"], pdf.len());
+        assert_eq!(first["sha256"], lendwork_e2e::sha256_hex(&pdf));
+        assert_eq!(first["status"], "received");
+        let second = upload_raw(
+            &host,
+            APPLICANT_KEY,
+            id,
+            "?type=government_id",
+            "image/png",
+            &scan,
+        );
+        assert_eq!(second.status, 201, "{label}: {}", second.text());
+        let second = second.json();
+        assert_eq!(second["chunks"], 5);
+        assert_eq!(second["sha256"], lendwork_e2e::sha256_hex(&scan));
+
+        // Listed without content, by the submitter and by reviewers; not by others.
+        let path = format!("/v1/applications/{id}/documents");
+        let listed = host.get_as(APPLICANT_KEY, &path);
+        assert_eq!(listed.status, 200);
+        assert!(!listed.text().contains("content_base64") && listed.text().len() < 4096);
+        assert_eq!(listed.json()["documents"].as_array().unwrap().len(), 2);
+        assert_eq!(host.get_as(OTHER_APPLICANT_KEY, &path).status, 404);
+        assert_eq!(
+            upload_json(&host, OTHER_APPLICANT_KEY, id, "other", "text/plain", b"x").status,
+            404
+        );
+
+        // Reviewers download exactly what was sent.
+        let content = host.get_as(
+            UNDERWRITER_KEY,
+            &format!("{path}/{}/content", second["id"].as_str().unwrap()),
+        );
+        assert_eq!(content.status, 200);
+        assert_eq!(content.body, scan, "{label}");
+        assert_eq!(content.header("content-type"), Some("image/png"));
+        assert_eq!(
+            host.get_as(
+                APPLICANT_KEY,
+                &format!("{path}/{}/content", second["id"].as_str().unwrap())
+            )
+            .status,
+            403
+        );
+
+        // An underwriter verifies one and rejects the other, with a reason.
+        let review = |doc: &Value, body: Value, key: &str| {
+            host.post_json_as(
+                key,
+                &format!("{path}/{}/verification", doc["id"].as_str().unwrap()),
+                &body,
+            )
+        };
+        assert_eq!(
+            review(&first, json!({ "status": "verified" }), APPLICANT_KEY).status,
+            403
+        );
+        let refused = review(&first, json!({ "status": "rejected" }), UNDERWRITER_KEY);
+        assert_eq!(refused.status, 422);
+        assert_eq!(refused.json()["errors"][0]["field"], "/reason");
+        assert_eq!(
+            review(&first, json!({ "status": "maybe" }), UNDERWRITER_KEY).status,
+            422
+        );
+        let verified = review(&first, json!({ "status": "verified" }), UNDERWRITER_KEY);
+        assert_eq!(verified.json()["status"], "verified", "{}", verified.text());
+        let rejected = review(
+            &second,
+            json!({ "status": "rejected", "reason": "expired ID" }),
+            UNDERWRITER_KEY,
+        );
+        assert_eq!(rejected.json()["reason"], "expired ID");
+        let missing = host.post_json_as(
+            UNDERWRITER_KEY,
+            &format!("{path}/doc_nope/verification"),
+            &json!({ "status": "verified" }),
+        );
+        assert_eq!(missing.status, 404);
+
+        // The application's history says who did what.
+        let events: Vec<String> = host
+            .get_as(UNDERWRITER_KEY, &format!("/v1/applications/{id}"))
+            .json()["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                e["event"]
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            events[2..],
+            [
+                "document_received",
+                "document_received",
+                "document_verified",
+                "document_rejected"
+            ],
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn bad_documents_are_refused_and_store_nothing() {
+    let host = Host::start(HostConfig::platform());
+    let app = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+    let id = app["id"].as_str().unwrap();
+    // At most 4 MiB; a raw upload must name a content type an underwriter can open.
+    let paystub = |content_type: &str, content: &[u8]| {
+        upload_raw(
+            &host,
+            APPLICANT_KEY,
+            id,
+            "?type=paystub",
+            content_type,
+            content,
+        )
+        .status
+    };
+    assert_eq!(paystub("application/pdf", &vec![7u8; (4 << 20) + 1]), 413);
+    assert_eq!(paystub("application/pdf", &vec![7u8; 4 << 20]), 201);
+    assert_eq!(paystub("application/zip", b"PK"), 415);
+    let bad = upload_raw(&host, APPLICANT_KEY, id, "?type=selfie", "image/png", b"");
+    assert_eq!(bad.status, 422);
+    let problem = bad.json();
+    let fields = error_fields(&problem);
+    assert_eq!(fields, ["type", "content"]);
+    assert_eq!(
+        upload_json(
+            &host,
+            APPLICANT_KEY,
+            id,
+            "paystub",
+            "application/x-msdownload",
+            b"MZ"
+        )
+        .status,
+        422
+    );
+    assert_eq!(
+        upload_json(
+            &host,
+            APPLICANT_KEY,
+            "app_nope",
+            "paystub",
+            "application/pdf",
+            b"x"
+        )
+        .status,
+        404
+    );
+    let listed = host
+        .get_as(APPLICANT_KEY, &format!("/v1/applications/{id}/documents"))
+        .json();
+    assert_eq!(
+        listed["documents"].as_array().unwrap().len(),
+        1,
+        "only the 4 MiB one"
+    );
 }
