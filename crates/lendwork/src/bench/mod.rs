@@ -11,6 +11,7 @@
 
 mod child;
 mod load;
+mod origination;
 mod report;
 mod scenarios;
 mod wrk;
@@ -29,7 +30,7 @@ pub use report::{Report, Summary};
 /// Arguments of `lendwork bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Benchmarks to run: instantiate, http, kv, ledger, math (default: all).
+    /// Benchmarks to run: instantiate, http, kv, ledger, origination, math (default: all).
     #[arg(value_delimiter = ',')]
     pub only: Vec<String>,
     /// Write the figures as Markdown to this file (e.g. BENCHMARKS.md).
@@ -56,6 +57,10 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     }
     if wants("ledger") {
         scenarios::ledger(&mut report, 20_000 / scale).await?;
+    }
+    if wants("origination") {
+        origination::screening(&mut report, 2_000 / scale).await?;
+        origination::intake(&mut report, 10_000 / scale).await?;
     }
     if wants("math") {
         scenarios::math(&mut report, 2_000 / scale as u32).await?;
