@@ -328,15 +328,11 @@ pub fn schedule(request: &ScheduleRequest) -> Result<ScheduleResponse, CalcError
             });
         }
     }
-    let (Some(principal), Some(annual_rate)) = (principal, annual_rate) else {
-        return Err(CalcError::fields(errors));
-    };
-    if !errors.is_empty() {
-        return Err(CalcError::fields(errors));
-    }
+    // The rules of the terms are checked even when the principal or the rate did not parse
+    // (with placeholders that break none of them), so every failing field is listed at once.
     let terms = LoanTerms {
-        principal,
-        annual_rate,
+        principal: principal.unwrap_or(Money::from_minor(1, currency)),
+        annual_rate: annual_rate.unwrap_or(AnnualRate::ZERO),
         term_installments: request.term,
         frequency: request.frequency,
         start_date: request.start_date,
@@ -345,6 +341,17 @@ pub fn schedule(request: &ScheduleRequest) -> Result<ScheduleResponse, CalcError
         method: request.method,
         fees,
     };
+    for error in schedule::check_terms(&terms) {
+        // A placeholder principal stands for one that did not parse: its error is there.
+        let placeholder = principal.is_none();
+        if !(placeholder && matches!(error, ScheduleError::FeesExceedPrincipal)) {
+            let problem = schedule_error(error);
+            errors.extend(problem.errors);
+        }
+    }
+    if principal.is_none() || annual_rate.is_none() || !errors.is_empty() {
+        return Err(CalcError::fields(errors));
+    }
     let built = schedule::build_schedule(&terms).map_err(schedule_error)?;
     let text = |money: Money| money.to_decimal_string();
     Ok(ScheduleResponse {

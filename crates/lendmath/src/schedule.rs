@@ -160,9 +160,11 @@ pub enum ScheduleError {
 
 /// Builds the schedule and its disclosure figures.
 pub fn build_schedule(terms: &LoanTerms) -> Result<Schedule, ScheduleError> {
+    if let Some(first) = check_terms(terms).into_iter().next() {
+        return Err(first);
+    }
     let currency = terms.principal.currency();
     let (financed_fees, closing_fees) = sum_fees(&terms.fees, currency)?;
-    validate(terms, &closing_fees)?;
     let note_amount = terms.principal.checked_add(&financed_fees)?;
     if note_amount.to_minor() > PRINCIPAL_MINOR_MAX {
         return Err(ScheduleError::PrincipalTooLarge);
@@ -228,35 +230,58 @@ fn sum_fees(fees: &[Fee], currency: Currency) -> Result<(Money, Money), Schedule
     Ok((financed, closing))
 }
 
-fn validate(terms: &LoanTerms, closing_fees: &Money) -> Result<(), ScheduleError> {
-    if !terms.principal.is_positive() {
-        return Err(ScheduleError::PrincipalNotPositive);
-    }
-    if terms.principal.to_minor() > PRINCIPAL_MINOR_MAX {
-        return Err(ScheduleError::PrincipalTooLarge);
-    }
-    if closing_fees.to_minor() >= terms.principal.to_minor() {
-        return Err(ScheduleError::FeesExceedPrincipal);
+/// Every rule `terms` break, independent ones all reported (a negative principal does not
+/// hide a zero term), in the order principal, fees, term, first payment date. Empty when
+/// [`build_schedule`] can build them.
+pub fn check_terms(terms: &LoanTerms) -> Vec<ScheduleError> {
+    let mut errors = Vec::new();
+    let principal_ok = if !terms.principal.is_positive() {
+        errors.push(ScheduleError::PrincipalNotPositive);
+        false
+    } else if terms.principal.to_minor() > PRINCIPAL_MINOR_MAX {
+        errors.push(ScheduleError::PrincipalTooLarge);
+        false
+    } else {
+        true
+    };
+    let currency = terms.principal.currency();
+    if terms.fees.len() > FEES_MAX {
+        errors.push(ScheduleError::TooManyFees);
+    } else {
+        let invalid: Vec<usize> = terms
+            .fees
+            .iter()
+            .enumerate()
+            .filter(|(_, fee)| fee.amount.is_negative() || fee.amount.currency() != currency)
+            .map(|(index, _)| index)
+            .collect();
+        errors.extend(
+            invalid
+                .iter()
+                .map(|&index| ScheduleError::FeeInvalid { index }),
+        );
+        if invalid.is_empty()
+            && principal_ok
+            && let Ok((_, closing)) = sum_fees(&terms.fees, currency)
+            && closing.to_minor() >= terms.principal.to_minor()
+        {
+            errors.push(ScheduleError::FeesExceedPrincipal);
+        }
     }
     if terms.term_installments == 0 {
-        return Err(ScheduleError::TermZero);
-    }
-    if terms.term_installments > TERM_INSTALLMENTS_MAX {
-        return Err(ScheduleError::TermTooLong);
+        errors.push(ScheduleError::TermZero);
+    } else if terms.term_installments > TERM_INSTALLMENTS_MAX {
+        errors.push(ScheduleError::TermTooLong);
     }
     if let Some(first) = terms.first_payment_date {
-        if first <= terms.start_date {
-            return Err(ScheduleError::FirstPaymentNotAfterStart);
-        }
-        let latest = terms
-            .frequency
-            .due_date(terms.start_date, 2)
-            .ok_or(ScheduleError::DateOutOfRange)?;
-        if first > latest {
-            return Err(ScheduleError::FirstPeriodTooLong);
+        match terms.frequency.due_date(terms.start_date, 2) {
+            _ if first <= terms.start_date => errors.push(ScheduleError::FirstPaymentNotAfterStart),
+            None => errors.push(ScheduleError::DateOutOfRange),
+            Some(latest) if first > latest => errors.push(ScheduleError::FirstPeriodTooLong),
+            Some(_) => {}
         }
     }
-    Ok(())
+    errors
 }
 
 fn due_dates(terms: &LoanTerms) -> Result<Vec<NaiveDate>, ScheduleError> {

@@ -386,6 +386,17 @@ fn bad_requests_are_refused_alike_on_http_and_cli() {
         );
     }
 
+    // Every broken rule at once, on HTTP and CLI alike: a negative principal does not hide a
+    // zero term or a first payment before the start.
+    let mut several: Value = serde_json::from_str(&with("principal", json!("-5.00"))).unwrap();
+    several["term"] = json!(0);
+    several["first_payment_date"] = json!("2024-01-01");
+    let problem = refused_by_both(&host, SCHEDULE, several.to_string().as_bytes(), 422);
+    assert_eq!(
+        fields(&problem),
+        ["principal", "term", "first_payment_date"]
+    );
+
     let problem = refused_by_both(
         &host,
         APR,

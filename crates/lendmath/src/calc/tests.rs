@@ -132,6 +132,49 @@ fn semantic_limits_name_their_field() {
 }
 
 #[test]
+fn every_broken_rule_is_listed_at_once() {
+    let with = |changes: &[(&str, &str)]| {
+        let mut json: serde_json::Value = serde_json::from_str(GOOD_SCHEDULE).unwrap();
+        for (field, value) in changes {
+            json[*field] = serde_json::from_str(value).unwrap();
+        }
+        let request = parse_schedule_request(json.to_string().as_bytes()).unwrap();
+        schedule(&request).unwrap_err()
+    };
+    // A negative principal no longer hides a zero term, nor a first payment before the start.
+    let error = with(&[
+        ("principal", "\"-5.00\""),
+        ("term", "0"),
+        ("first_payment_date", "\"2024-01-01\""),
+    ]);
+    assert_eq!(
+        fields_of(&error),
+        ["principal", "term", "first_payment_date"]
+    );
+    // A principal or rate that does not parse still lets the terms' rules speak.
+    let error = with(&[
+        ("principal", "\"1.005\""),
+        ("annual_rate", "\"-1\""),
+        ("term", "100000"),
+    ]);
+    assert_eq!(fields_of(&error), ["principal", "annual_rate", "term"]);
+    // Fees: each invalid one, and closing fees that swallow the principal.
+    let error = with(&[
+        (
+            "fees",
+            r#"[{"amount": "-1", "financed": true}, {"amount": "-2", "financed": false}]"#,
+        ),
+        ("term", "0"),
+    ]);
+    assert_eq!(
+        fields_of(&error),
+        ["fees[0].amount", "fees[1].amount", "term"]
+    );
+    let error = with(&[("fees", r#"[{"amount": "1000.00", "financed": false}]"#)]);
+    assert_eq!(fields_of(&error), ["fees"]);
+}
+
+#[test]
 fn apr_regular_stream_appendix_j_c1_i() {
     // 12 CFR 1026 App. J (c)(1)(i): published APR 9.69%.
     let body = r#"{
