@@ -160,6 +160,34 @@ fn submit_webhook(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     submit_once(ctx, Some(id))
 }
 
+/// Bounds what one bearer-token subject, device and client address may submit per window
+/// (`applicant_rate_limit` per `applicant_rate_window_seconds`, default 10 per hour).
+fn limit_token_submissions<K: lendstore::Kv>(
+    ctx: &Ctx<'_>,
+    store: &K,
+    principal: &Principal,
+    document: &Value,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), Problem> {
+    let limit = lendkit::rate::Limit::from_variables("applicant", 10, 3600)?;
+    let address = ctx
+        .header("spin-client-addr")
+        .map(|a| a.rsplit_once(':').map_or(a, |(host, _)| host))
+        .unwrap_or("");
+    let device = document["device_id"].as_str().unwrap_or("");
+    lendkit::rate::check(
+        store,
+        COMPONENT,
+        &[
+            ("subject", &principal.key_id),
+            ("device", device),
+            ("address", address),
+        ],
+        limit,
+        u64::try_from(now.timestamp()).unwrap_or(0),
+    )
+}
+
 /// Validates and stores one application, at most once per idempotency key.
 fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response, Problem> {
     let principal = ctx.principal()?.clone();
@@ -167,6 +195,9 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
     idempotency::run(&store, ctx, idempotency_key, || {
         let document: Value = ctx.json()?;
         let now = Utc::now();
+        if principal.key_id.starts_with(lendkit::token::SUBJECT_PREFIX) {
+            limit_token_submissions(ctx, &store, &principal, &document, now)?;
+        }
         let application = origination::validate(&document, now).map_err(validation_problem)?;
         if !channel_allowed(principal.role, application.channel) {
             return Err(Problem::validation(Vec::new()).with_error(

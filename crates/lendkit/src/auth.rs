@@ -213,7 +213,8 @@ pub fn presented_key<'a>(
 }
 
 /// The whole decision for one request: public routes need nothing (and load no keys);
-/// others need a known key whose role `access` accepts.
+/// others need a known key whose role `access` accepts, or, on routes the applicant role
+/// may use, a valid bearer token ([`crate::token`]).
 ///
 /// `load_keys` is called only when a credential is presented to a protected route;
 /// in components it is [`KeyRing::from_spin_variable`].
@@ -231,10 +232,19 @@ pub fn authenticate(
             "this route requires an API key (Authorization: Bearer or X-Api-Key)",
         ));
     };
-    let ring = load_keys()?;
-    let principal = ring
-        .authenticate(key)
-        .ok_or_else(|| Problem::unauthorized("unknown API key"))?;
+    let principal = if crate::token::looks_like_jwt(key) {
+        // Bearer tokens are the applicant channel's; other routes refuse them outright.
+        if !access.allows(Role::Applicant) {
+            return Err(Problem::forbidden(
+                "bearer tokens are accepted on applicant routes only",
+            ));
+        }
+        crate::token::TokenConfig::from_spin_variables()?.verify(key)?
+    } else {
+        let ring = load_keys()?;
+        ring.authenticate(key)
+            .ok_or_else(|| Problem::unauthorized("unknown API key"))?
+    };
     if !access.allows(principal.role) {
         return Err(Problem::forbidden(format!(
             "the {} role may not use this route",

@@ -42,14 +42,17 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod cors;
 pub mod idempotency;
 pub mod json;
 pub mod log;
 pub mod mask;
 pub mod outbound;
 pub mod problem;
+pub mod rate;
 pub mod router;
 pub mod service;
+pub mod token;
 pub mod webhook;
 
 pub use auth::{KeyRing, Principal};

@@ -212,6 +212,9 @@ pub fn serve_with(
     let mut principal_key: Option<(&'static str, String)> = None;
 
     let outcome = (|| {
+        if let Some(answer) = crate::cors::preflight(routes, request) {
+            return Ok(answer);
+        }
         let found = router::match_route(routes, method, request_path(request))?;
         route_template = Some(found.route);
         let header = |name: &str| request.header(name).and_then(|v| v.as_str());
@@ -251,6 +254,7 @@ pub fn serve_with(
         }
     };
     response.set_header(REQUEST_ID_HEADER, request_id.as_str());
+    crate::cors::decorate(request, &mut response);
 
     let status = *response.status();
     let mut line = Line::new(Level::for_status(status), component, "request")

@@ -1011,3 +1011,138 @@ fn bad_documents_are_refused_and_store_nothing() {
         "only the 4 MiB one"
     );
 }
+
+// ------------------------------------------------------------------ borrower apps
+
+const TOKEN_SECRET: &[u8] = b"an-identity-provider-secret-of-32-bytes";
+const ISSUER: &str = "https://id.lender.test";
+const ORIGIN: &str = "https://apply.lender.test";
+
+fn token(sub: &str, exp_in: i64, audience: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = json!({ "sub": sub, "exp": now + exp_in, "iss": ISSUER, "aud": audience });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(TOKEN_SECRET).unwrap(),
+    )
+    .unwrap()
+}
+
+fn edge_host(rate_limit: u32) -> Host {
+    let keys = format!("hs256:{}", lendwork_e2e::base64(TOKEN_SECRET));
+    Host::start(
+        HostConfig::platform()
+            .env("SPIN_VARIABLE_APPLICANT_TOKEN_KEYS", &keys)
+            .env("SPIN_VARIABLE_APPLICANT_TOKEN_ISSUER", ISSUER)
+            .env("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS", ORIGIN)
+            .env(
+                "SPIN_VARIABLE_APPLICANT_RATE_LIMIT",
+                &rate_limit.to_string(),
+            ),
+    )
+}
+
+#[test]
+fn borrower_apps_use_bearer_tokens_and_see_only_their_own_applications() {
+    let host = edge_host(100);
+    let alice = token("alice@example.com", 300, "lendwork");
+    let mine = created(&submit(&host, &alice, &personal("mobile"), None));
+    assert_eq!(mine["submitted_by"]["role"], "applicant");
+    let key_id = mine["submitted_by"]["key_id"].as_str().unwrap();
+    assert!(
+        key_id.starts_with("sub:") && !key_id.contains("alice"),
+        "{key_id}"
+    );
+    let path = format!("/v1/applications/{}", mine["id"].as_str().unwrap());
+    assert_eq!(host.get_as(&alice, &path).status, 200);
+    // Another subject does not see it; reviewers do.
+    let bob = token("bob@example.com", 300, "lendwork");
+    assert_eq!(host.get_as(&bob, &path).status, 404);
+    assert_eq!(host.get_as(UNDERWRITER_KEY, &path).status, 200);
+    // Expired, for another service, or forged: 401, nothing stored.
+    for bad in [
+        token("alice@example.com", -120, "lendwork"),
+        token("alice@example.com", 300, "another-service"),
+        format!("{}x", &alice[..alice.len() - 1]),
+    ] {
+        assert_eq!(submit(&host, &bad, &personal("web"), None).status, 401);
+    }
+    // Tokens are for the applicant channel: reviewer routes refuse them.
+    assert_eq!(host.get_as(&alice, "/v1/applications").status, 403);
+}
+
+#[test]
+fn cors_preflights_answer_allowed_origins_only() {
+    let host = edge_host(100);
+    let preflight = |origin: &str, method: &str, path: &str| {
+        host.request(
+            "OPTIONS",
+            path,
+            &[
+                ("origin", origin),
+                ("access-control-request-method", method),
+            ],
+            None,
+        )
+    };
+    let ok = preflight(ORIGIN, "POST", "/v1/applications");
+    assert_eq!(ok.status, 204, "{}", ok.text());
+    assert_eq!(ok.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(ok.header("access-control-allow-methods"), Some("POST"));
+    assert!(
+        ok.header("access-control-allow-headers")
+            .unwrap()
+            .contains("authorization")
+    );
+    assert_eq!(
+        preflight("https://evil.test", "POST", "/v1/applications").status,
+        403
+    );
+    assert_eq!(preflight(ORIGIN, "DELETE", "/v1/applications").status, 403);
+    // Answers to the allowed origin carry the header, others do not.
+    let alice = token("alice@example.com", 300, "lendwork");
+    let auth = format!("Bearer {alice}");
+    let body = personal("web").to_string();
+    let answer = host.request(
+        "POST",
+        "/v1/applications",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+            ("origin", ORIGIN),
+        ],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(answer.status, 201);
+    assert_eq!(answer.header("access-control-allow-origin"), Some(ORIGIN));
+    let other = host.request(
+        "GET",
+        "/v1/health",
+        &[("origin", "https://evil.test")],
+        None,
+    );
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn token_submissions_are_rate_limited_per_subject_device_and_address() {
+    let host = edge_host(3);
+    let alice = token("alice@example.com", 300, "lendwork");
+    for _ in 0..3 {
+        created(&submit(&host, &alice, &personal("web"), None));
+    }
+    let limited = submit(&host, &alice, &personal("web"), None);
+    assert_eq!(limited.status, 429, "{}", limited.text());
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&wait));
+    assert_eq!(limited.json()["type"], "urn:lendwork:problem:rate-limited");
+    // Another subject from the same address is bounded by the address's count too.
+    let bob = token("bob@example.com", 300, "lendwork");
+    assert_eq!(submit(&host, &bob, &personal("web"), None).status, 429);
+    // A lender's own server, with an API key, is not limited this way.
+    created(&submit(&host, APPLICANT_KEY, &personal("api"), None));
+}
