@@ -412,6 +412,17 @@ pub fn apr(request: &AprRequest) -> Result<AprResponse, CalcError> {
             (Vec::new(), None)
         }
     };
+    // The stream's own rules are checked even when the amount financed did not parse (with a
+    // placeholder that breaks none of them), so every failing field is listed at once.
+    if !payments.is_empty() {
+        let placeholder = amount_financed.is_none();
+        let amount = amount_financed.unwrap_or(Money::from_minor(1, currency));
+        for error in tila::check_apr_inputs(amount, request.advance_date, &payments) {
+            if !(placeholder && matches!(error, AprError::PaymentsBelowAmountFinanced)) {
+                errors.extend(apr_error(error).errors);
+            }
+        }
+    }
     let (Some(amount_financed), Some(unit_period), true) =
         (amount_financed, unit_period, errors.is_empty())
     else {

@@ -314,6 +314,43 @@ fn classify_interval(from: NaiveDate, to: NaiveDate) -> UnitPeriod {
     UnitPeriod::Days(days)
 }
 
+/// Every rule the inputs of [`annual_percentage_rate`] break, independent ones all
+/// reported: the payment count, the amount financed, each payment's amount and date, then
+/// (when all of those hold) payments that do not cover the amount financed.
+pub fn check_apr_inputs(
+    amount_financed: Money,
+    advance_date: NaiveDate,
+    payments: &[ScheduledPayment],
+) -> Vec<AprError> {
+    let mut errors = Vec::new();
+    if payments.is_empty() {
+        errors.push(AprError::NoPayments);
+    } else if payments.len() > APR_PAYMENTS_MAX {
+        errors.push(AprError::TooManyPayments);
+    }
+    if !amount_financed.is_positive() {
+        errors.push(AprError::AmountFinancedNotPositive);
+    }
+    let mut total = Some(Money::zero(amount_financed.currency()));
+    let mut previous = advance_date;
+    for (index, payment) in payments.iter().enumerate().take(APR_PAYMENTS_MAX) {
+        if payment.amount.is_negative() {
+            errors.push(AprError::PaymentNegative { index });
+        } else if payment.date < advance_date {
+            errors.push(AprError::PaymentBeforeAdvance { index });
+        } else if payment.date < previous {
+            errors.push(AprError::PaymentsOutOfOrder { index });
+        }
+        previous = previous.max(payment.date);
+        total = total.and_then(|t| t.checked_add(&payment.amount).ok());
+    }
+    if errors.is_empty() && total.is_some_and(|total| total.to_minor() < amount_financed.to_minor())
+    {
+        errors.push(AprError::PaymentsBelowAmountFinanced);
+    }
+    errors
+}
+
 /// The APR of a single advance of `amount_financed` on `advance_date` repaid by
 /// `payments` (in date order), measured in `unit_period`.
 pub fn annual_percentage_rate(
@@ -322,32 +359,11 @@ pub fn annual_percentage_rate(
     payments: &[ScheduledPayment],
     unit_period: UnitPeriod,
 ) -> Result<Apr, AprError> {
-    if payments.is_empty() {
-        return Err(AprError::NoPayments);
-    }
-    if payments.len() > APR_PAYMENTS_MAX {
-        return Err(AprError::TooManyPayments);
-    }
-    if !amount_financed.is_positive() {
-        return Err(AprError::AmountFinancedNotPositive);
-    }
-    let mut total = Money::zero(amount_financed.currency());
-    let mut previous = advance_date;
-    for (index, payment) in payments.iter().enumerate() {
-        if payment.amount.is_negative() {
-            return Err(AprError::PaymentNegative { index });
-        }
-        if payment.date < advance_date {
-            return Err(AprError::PaymentBeforeAdvance { index });
-        }
-        if payment.date < previous {
-            return Err(AprError::PaymentsOutOfOrder { index });
-        }
-        previous = payment.date;
-        total = total.checked_add(&payment.amount)?;
-    }
-    if total.to_minor() < amount_financed.to_minor() {
-        return Err(AprError::PaymentsBelowAmountFinanced);
+    if let Some(first) = check_apr_inputs(amount_financed, advance_date, payments)
+        .into_iter()
+        .next()
+    {
+        return Err(first);
     }
     let end_of_month = payments.iter().all(|p| is_last_day_of_month(p.date));
     let divisor = Decimal::from(unit_period.fraction_divisor_days());

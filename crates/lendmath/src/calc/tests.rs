@@ -202,6 +202,25 @@ fn apr_explicit_stream_appendix_j_c5_i() {
 }
 
 #[test]
+fn apr_lists_every_broken_rule_at_once() {
+    let body = r#"{
+        "amount_financed": "-5.00", "advance_date": "2024-01-01",
+        "payments": [{"date": "2024-02-01", "amount": "-1"}, {"date": "2023-12-01", "amount": "50"},
+                     {"date": "2024-03-01", "amount": "50"}]
+    }"#;
+    let error = apr(&parse_apr_request(body.as_bytes()).unwrap()).unwrap_err();
+    assert_eq!(
+        fields_of(&error),
+        ["amount_financed", "payments[0].amount", "payments[1].date"]
+    );
+    // A good stream that does not cover the amount financed is named once the rest holds.
+    let short = r#"{"amount_financed": "100.00", "advance_date": "2024-01-01",
+        "payments": [{"date": "2024-02-01", "amount": "99.99"}]}"#;
+    let error = apr(&parse_apr_request(short.as_bytes()).unwrap()).unwrap_err();
+    assert_eq!(fields_of(&error), ["amount_financed"]);
+}
+
+#[test]
 fn apr_bad_requests_name_the_field() {
     let error =
         parse_apr_request(br#"{"advance_date": "1978-02-29", "payments": [{"date": "x"}]}"#)
