@@ -98,13 +98,11 @@ pub fn storage_key(component: &str, method: &str, path: &str, key: &str) -> Stri
     format!("idem/{component}/{}", hex::encode(hasher.finalize()))
 }
 
-/// The `wasi:keyvalue` store idempotency records (and every aggregate) are kept in.
-pub use lendstore::wasi::WasiKv;
-
-/// Opens the store `label` (one of the component's `key_value_stores`); a retryable 503
-/// problem on failure.
-pub fn open(label: &str) -> Result<WasiKv, Problem> {
-    WasiKv::open(label).map_err(store_problem)
+/// Opens the `wasi:keyvalue` store `label` (one of the component's `key_value_stores`), in
+/// which idempotency records and every aggregate are kept; a retryable 503 problem on
+/// failure.
+pub fn open(label: &str) -> Result<lendstore::wasi::WasiKv, Problem> {
+    lendstore::wasi::WasiKv::open(label).map_err(store_problem)
 }
 
 /// The problem a failed store operation answers: a retryable 503 (or 409 while another

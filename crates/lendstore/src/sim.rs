@@ -129,16 +129,6 @@ impl SimKv {
         self.data.borrow().is_empty()
     }
 
-    /// Keys starting with `prefix`, in order.
-    pub fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.data
-            .borrow()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-
     fn run_hook(&self, step: Step) {
         let hook = {
             let mut hooks = self.hooks.borrow_mut();

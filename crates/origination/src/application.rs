@@ -402,15 +402,9 @@ fn money(
     errors: &mut Errors,
 ) -> Option<Money> {
     let pointer = object.field_pointer(name);
-    let value = object.value(name);
-    let text = match value {
-        None if required => {
-            errors.add(&pointer, "is required");
-            return None;
-        }
-        None => return None,
-        Some(Value::String(text)) => text,
-        Some(_) => {
+    let text = match object.given(name, required, errors)? {
+        Value::String(text) => text,
+        _ => {
             errors.add(&pointer, "must be a decimal string such as \"1250.00\"");
             return None;
         }
@@ -436,14 +430,10 @@ fn percent_hundredths(
     errors: &mut Errors,
 ) -> Option<(u32, String)> {
     let pointer = object.field_pointer(name);
-    let text = match object.value(name) {
-        None => {
-            errors.add(&pointer, "is required");
-            return None;
-        }
-        Some(Value::String(text)) => text.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => {
+    let text = match object.given(name, true, errors)? {
+        Value::String(text) => text.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => {
             errors.add(&pointer, "must be a percentage such as \"51.5\"");
             return None;
         }

@@ -101,6 +101,21 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// The value of `name` when it is given; when it is not, `None`, and a problem if it is
+    /// `required`.
+    pub fn given(
+        &mut self,
+        name: &'static str,
+        required: bool,
+        errors: &mut Errors,
+    ) -> Option<&'a Value> {
+        let value = self.value(name);
+        if value.is_none() && required {
+            errors.add(&self.field_pointer(name), "is required");
+        }
+        value
+    }
+
     /// A string field of 1 to `max_chars` characters, trimmed of surrounding white space.
     pub fn text(
         &mut self,
@@ -110,13 +125,8 @@ impl<'a> Object<'a> {
         errors: &mut Errors,
     ) -> Option<String> {
         let pointer = self.field_pointer(name);
-        match self.value(name) {
-            None if required => {
-                errors.add(&pointer, "is required");
-                None
-            }
-            None => None,
-            Some(Value::String(text)) => {
+        match self.given(name, required, errors)? {
+            Value::String(text) => {
                 let trimmed = text.trim();
                 if trimmed.is_empty() {
                     errors.add(&pointer, "must not be empty");
@@ -131,7 +141,7 @@ impl<'a> Object<'a> {
                     Some(trimmed.to_string())
                 }
             }
-            Some(_) => {
+            _ => {
                 errors.add(&pointer, "must be a string");
                 None
             }
@@ -141,13 +151,9 @@ impl<'a> Object<'a> {
     /// A boolean field.
     pub fn boolean(&mut self, name: &'static str, errors: &mut Errors) -> Option<bool> {
         let pointer = self.field_pointer(name);
-        match self.value(name) {
-            None => {
-                errors.add(&pointer, "is required");
-                None
-            }
-            Some(Value::Bool(b)) => Some(*b),
-            Some(_) => {
+        match self.given(name, true, errors)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
                 errors.add(&pointer, "must be true or false");
                 None
             }
@@ -164,13 +170,8 @@ impl<'a> Object<'a> {
         errors: &mut Errors,
     ) -> Option<u32> {
         let pointer = self.field_pointer(name);
-        match self.value(name) {
-            None if required => {
-                errors.add(&pointer, "is required");
-                None
-            }
-            None => None,
-            Some(Value::Number(n)) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        match self.given(name, required, errors)? {
+            Value::Number(n) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
                 Some(n) if (min..=max).contains(&n) => Some(n),
                 _ => {
                     errors.add(
@@ -180,7 +181,7 @@ impl<'a> Object<'a> {
                     None
                 }
             },
-            Some(_) => {
+            _ => {
                 errors.add(&pointer, "must be a whole number");
                 None
             }

@@ -29,6 +29,25 @@ pub struct Planned {
     pub body: Bytes,
 }
 
+impl Planned {
+    /// Sends the request to `component` of `app` in-process (no network) and checks that it
+    /// was answered with a success.
+    pub async fn invoke(self, app: &crate::app::App, component: &str, depth: u32) -> Result<()> {
+        let mut request = hyper::Request::builder()
+            .method(self.method)
+            .uri(format!("http://localhost{}", self.path));
+        for (name, value) in self.headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(crate::app::full_body(self.body))?;
+        let response = app.invoke_http(component, request, depth).await?;
+        let status = response.status();
+        crate::app::collect_body(response.into_body()).await?;
+        anyhow::ensure!(status.is_success(), "{component} answered {status}");
+        Ok(())
+    }
+}
+
 /// Makes the `i`-th request of a run.
 pub type Plan = Arc<dyn Fn(usize) -> Planned + Send + Sync>;
 

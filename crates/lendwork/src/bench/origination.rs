@@ -161,41 +161,22 @@ pub async fn screening(report: &mut Report, iterations: usize) -> Result<()> {
         ..HostOptions::default()
     };
     let app = App::load(&manifest, &config, state.path(), options, env).await?;
-    let upload = list_upload();
-    let mut request = hyper::Request::builder()
-        .method(upload.method)
-        .uri(format!("http://localhost{}", upload.path));
-    for (name, value) in upload.headers {
-        request = request.header(name, value);
-    }
-    let response = app
-        .invoke_http(
-            "intake",
-            request.body(crate::app::full_body(upload.body))?,
-            0,
-        )
-        .await?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "loading the list answered {}",
-        response.status()
-    );
+    list_upload().invoke(&app, "intake", 0).await?;
     let mut samples = Vec::with_capacity(iterations);
     for i in 0..iterations {
         let body = json!({ "parties": [{
             "name": format!("{} {}", word(i * 31 + 5, 2), word(i * 17 + 3, 4)),
             "individual": true, "birth_year": 1990, "country": "united states"
         }] });
-        let request = hyper::Request::builder()
-            .method(http::Method::POST)
-            .uri("http://screening.spin.internal/screen")
-            .header("content-type", "application/json")
-            .body(crate::app::full_body(body.to_string()))?;
+        let screen = Planned {
+            method: http::Method::POST,
+            path: "/screen".into(),
+            headers: vec![("content-type", "application/json".into())],
+            body: Bytes::from(body.to_string()),
+        };
         let started = Instant::now();
-        let response = app.invoke_http("screening", request, 1).await?;
-        let status = response.status();
-        crate::app::collect_body(response.into_body()).await?;
-        anyhow::ensure!(status.is_success(), "screening answered {status}");
+        // Depth 1: as intake's chained call reaches it.
+        screen.invoke(&app, "screening", 1).await?;
         samples.push(started.elapsed());
     }
     let s = Summary::of(&mut samples);

@@ -95,18 +95,8 @@ pub async fn instantiate(report: &mut Report, iterations: usize) -> Result<()> {
         let mut samples = Vec::with_capacity(iterations);
         for i in 0..iterations {
             let planned = plan(i);
-            let mut request = hyper::Request::builder()
-                .method(planned.method)
-                .uri(format!("http://localhost{}", planned.path));
-            for (name, value) in planned.headers {
-                request = request.header(name, value);
-            }
-            let request = request.body(crate::app::full_body(planned.body))?;
             let started = Instant::now();
-            let response = app.invoke_http(component, request, 0).await?;
-            let status = response.status();
-            crate::app::collect_body(response.into_body()).await?;
-            anyhow::ensure!(status.is_success(), "{label} answered {status}");
+            planned.invoke(&app, component, 0).await.context(label)?;
             samples.push(started.elapsed());
         }
         let whole = Summary::of(&mut samples);
