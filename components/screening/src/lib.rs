@@ -205,7 +205,7 @@ fn sanctions_results<K: lendstore::Kv>(
     ),
     Problem,
 > {
-    let Some(list) = list_store::current(store)? else {
+    let Some(list) = list_store::readable(store)? else {
         // Nothing is cleared without a list: every party waits for a person.
         let results = (0..people.len())
             .map(|index| json!({ "index": index, "outcome": "not_screened" }))
@@ -213,29 +213,34 @@ fn sanctions_results<K: lendstore::Kv>(
         return Ok((None, results));
     };
     let thresholds = list_store::thresholds()?;
-    let (candidates, capped) = list_store::candidates(store, &list, people)?;
-    let results = people
-        .iter()
-        .enumerate()
-        .map(|(index, person)| {
-            let (outcome, best) = sanctions::best_match(person, &candidates, thresholds);
-            json!({
-                "index": index,
-                "outcome": match outcome {
-                    Outcome::Clear => "clear",
-                    Outcome::PossibleMatch => "possible_match",
-                    Outcome::Hit => "hit",
-                },
-                "best_score": best.as_ref().map(|b| (b.score.value * 1000.0).round() / 1000.0),
-                "matched_entry": best.filter(|_| outcome != Outcome::Clear).map(|b| json!({
-                    "ent_num": b.ent_num,
-                    "name": b.name,
-                    "programs": b.programs,
-                    "matched_name": b.score.matched_name,
-                })),
-            })
-        })
-        .collect();
+    let blocks = list_store::blocks(store, &list, people)?;
+    let (candidates, capped) = list_store::candidates(&blocks)?;
+    let mut results = Vec::with_capacity(people.len());
+    for (index, person) in people.iter().enumerate() {
+        let (outcome, best) = sanctions::best_match(person, &candidates, thresholds);
+        let matched_entry = match &best {
+            Some(best) if outcome != Outcome::Clear => {
+                let entry = list_store::entry(store, &list, best.ent_num)?;
+                json!({
+                    "ent_num": best.ent_num,
+                    "name": entry.name,
+                    "programs": entry.programs,
+                    "matched_name": best.score.matched_name,
+                })
+            }
+            _ => Value::Null,
+        };
+        results.push(json!({
+            "index": index,
+            "outcome": match outcome {
+                Outcome::Clear => "clear",
+                Outcome::PossibleMatch => "possible_match",
+                Outcome::Hit => "hit",
+            },
+            "best_score": best.as_ref().map(|b| (b.score.value * 1000.0).round() / 1000.0),
+            "matched_entry": matched_entry,
+        }));
+    }
     Ok((Some((list, thresholds, capped)), results))
 }
 

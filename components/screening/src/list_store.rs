@@ -3,13 +3,15 @@
 //! | key | value |
 //! |---|---|
 //! | `sanctions/current` | the [`ListInfo`] of the list in force (one CAS swaps lists) |
-//! | `sanctions/{version}/entry/{ent_num}` | one [`sanctions::Entry`] |
-//! | `sanctions/{version}/block/{code}` | the entry numbers whose names hold a token of that code |
+//! | `sanctions/{version}/entry/{ent_num}` | one [`sanctions::Entry`] (JSON) |
+//! | `sanctions/{version}/block/{code}` | the [`sanctions::Record`]s of the entries whose names hold a token of that code ([`sanctions::index::encode_block`]) |
 //!
-//! A load writes the new version's keys first, then swaps `sanctions/current` to it: a
-//! screening reads one list or the other, never a mix, and a failed load changes nothing.
-//! The version is the digest's first 16 hex digits, so loading the same files again writes
-//! the same keys.
+//! A screening reads the pointer and its names' blocks, and one entry only for a result
+//! that is not clear (to name it and its programs). A load writes the new version's keys
+//! first, then swaps `sanctions/current` to it: a screening reads one list or the other,
+//! never a mix, and a failed load changes nothing. The version is the block format and the
+//! digest's first 16 hex digits, so loading the same files again writes the same keys, and
+//! a list stored by a release with another block format is reported as such, never misread.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +19,7 @@ use chrono::{DateTime, Utc};
 use lendkit::Problem;
 use lendkit::idempotency::store_problem;
 use lendstore::{Change, Kv, get_many};
-use sanctions::{Entry, Person, Thresholds};
+use sanctions::{Entry, Person, Record, Thresholds};
 use serde::{Deserialize, Serialize};
 
 /// The key of the list in force.
@@ -26,9 +28,12 @@ pub const CURRENT_KEY: &str = "sanctions/current";
 const WRITE_BATCH_PAIRS: usize = 500;
 /// Keys read per `get-many` while screening.
 const READ_BATCH_KEYS: usize = 200;
-/// Most candidate entries one screening reads: a name made of very common tokens is
-/// screened against the first this many of them, and the result says it was capped.
+/// Most candidate entries one screening scores: a name made of very common tokens is
+/// screened against the first this many of them (by entry number), and the result says it
+/// was capped.
 pub const CANDIDATES_MAX: usize = 2_000;
+/// The layout of blocks this release writes and reads (part of every list's version).
+pub const BLOCK_FORMAT: &str = "b2";
 /// Compare-and-swap attempts when swapping lists.
 const SWAP_ATTEMPTS: u32 = 8;
 
@@ -66,15 +71,15 @@ pub fn load<K: Kv>(
     digest: String,
     now: DateTime<Utc>,
 ) -> Result<ListInfo, Problem> {
-    let version = digest[..16].to_string();
+    let version = format!("{BLOCK_FORMAT}-{}", &digest[..16]);
     let blocks = sanctions::index::blocks(entries);
     let mut pairs: Vec<(String, Vec<u8>)> = Vec::with_capacity(entries.len() + blocks.len());
     for entry in entries {
         let bytes = serde_json::to_vec(entry).map_err(|_| unreadable())?;
         pairs.push((entry_key(&version, entry.ent_num), bytes));
     }
-    for (code, ids) in &blocks {
-        let bytes = serde_json::to_vec(ids).map_err(|_| unreadable())?;
+    for (code, records) in &blocks {
+        let bytes = sanctions::index::encode_block(records).ok_or_else(unreadable)?;
         pairs.push((block_key(&version, code), bytes));
     }
     for chunk in pairs.chunks(WRITE_BATCH_PAIRS) {
@@ -105,43 +110,60 @@ pub fn current<K: Kv>(kv: &K) -> Result<Option<ListInfo>, Problem> {
     }
 }
 
-/// The entries of `list` that share a block code with any of `people`'s names, at most
-/// [`CANDIDATES_MAX`]; and whether that cap cut the candidates short.
-pub fn candidates<K: Kv>(
-    kv: &K,
-    list: &ListInfo,
-    people: &[Person],
-) -> Result<(Vec<Entry>, bool), Problem> {
+/// [`current`], refusing a list whose blocks this release cannot read.
+pub fn readable<K: Kv>(kv: &K) -> Result<Option<ListInfo>, Problem> {
+    let list = current(kv)?;
+    if let Some(info) = &list
+        && !info.version.starts_with(&format!("{BLOCK_FORMAT}-"))
+    {
+        return Err(Problem::internal(
+            "the sanctions list in force was stored by another release: load it again",
+        ));
+    }
+    Ok(list)
+}
+
+/// The stored blocks of every code of `people`'s names (decode them with
+/// [`candidates`]).
+pub fn blocks<K: Kv>(kv: &K, list: &ListInfo, people: &[Person]) -> Result<Vec<Vec<u8>>, Problem> {
     let codes: BTreeSet<String> = people
         .iter()
         .flat_map(|p| sanctions::index::name_codes(&p.name))
         .collect();
-    let block_keys: Vec<String> = codes.iter().map(|c| block_key(&list.version, c)).collect();
-    let mut ids: BTreeSet<u64> = BTreeSet::new();
-    for chunk in block_keys.chunks(READ_BATCH_KEYS) {
-        for value in get_many(kv, chunk)
-            .map_err(store_problem)?
-            .into_iter()
-            .flatten()
-        {
-            let block: Vec<u64> = serde_json::from_slice(&value).map_err(|_| unreadable())?;
-            ids.extend(block);
-        }
+    let keys: Vec<String> = codes.iter().map(|c| block_key(&list.version, c)).collect();
+    let mut blocks = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(READ_BATCH_KEYS) {
+        blocks.extend(
+            get_many(kv, chunk)
+                .map_err(store_problem)?
+                .into_iter()
+                .flatten(),
+        );
     }
-    let capped = ids.len() > CANDIDATES_MAX;
-    let entry_keys: Vec<String> = ids
-        .into_iter()
-        .take(CANDIDATES_MAX)
-        .map(|id| entry_key(&list.version, id))
-        .collect();
-    let mut entries = Vec::with_capacity(entry_keys.len());
-    for chunk in entry_keys.chunks(READ_BATCH_KEYS) {
-        for value in get_many(kv, chunk).map_err(store_problem)? {
-            let value = value.ok_or_else(unreadable)?;
-            entries.push(serde_json::from_slice(&value).map_err(|_| unreadable())?);
-        }
+    Ok(blocks)
+}
+
+/// The distinct records of `blocks`, at most [`CANDIDATES_MAX`] (the lowest entry
+/// numbers), and whether that cap cut the candidates short.
+pub fn candidates(blocks: &[Vec<u8>]) -> Result<(Vec<Record<'_>>, bool), Problem> {
+    let mut records = Vec::new();
+    for block in blocks {
+        records.extend(sanctions::index::decode_block(block).ok_or_else(unreadable)?);
     }
-    Ok((entries, capped))
+    records.sort_by_key(|r| r.ent_num);
+    records.dedup_by_key(|r| r.ent_num);
+    let capped = records.len() > CANDIDATES_MAX;
+    records.truncate(CANDIDATES_MAX);
+    Ok((records, capped))
+}
+
+/// The entry `ent_num` of `list`.
+pub fn entry<K: Kv>(kv: &K, list: &ListInfo, ent_num: u64) -> Result<Entry, Problem> {
+    let bytes = kv
+        .get(&entry_key(&list.version, ent_num))
+        .map_err(store_problem)?
+        .ok_or_else(unreadable)?;
+    serde_json::from_slice(&bytes).map_err(|_| unreadable())
 }
 
 /// The thresholds screening applies (the `sanctions_threshold` variable overrides the
@@ -163,4 +185,70 @@ pub fn thresholds() -> Result<Thresholds, Problem> {
         thresholds.hit = thresholds.hit.max(value);
     }
     Ok(thresholds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lendstore::sim::{Semantics, SimKv};
+
+    const SDN: &str = include_str!("../../../data/sanctions/sample/sdn.csv");
+    const ALT: &str = include_str!("../../../data/sanctions/sample/alt.csv");
+
+    fn person(name: &str) -> Person {
+        Person {
+            name: name.into(),
+            individual: true,
+            birth_year: None,
+            country: None,
+        }
+    }
+
+    #[test]
+    fn a_loaded_list_screens_through_its_blocks_on_every_runtime() {
+        for semantics in [
+            Semantics::Strict,
+            Semantics::SpinSqlite,
+            Semantics::SpinRedis,
+        ] {
+            let kv = SimKv::new(semantics);
+            let entries = sanctions::parse_list(SDN, Some(ALT), None).unwrap();
+            let digest = sanctions::list::digest(SDN, Some(ALT), None);
+            let info = load(&kv, &entries, digest.clone(), Utc::now()).unwrap();
+            assert_eq!(readable(&kv).unwrap(), Some(info.clone()));
+            assert!(info.version.starts_with(BLOCK_FORMAT) && info.digest == digest);
+
+            let who = [person("Muhammad Al-Rashidi")];
+            let blocks = blocks(&kv, &info, &who).unwrap();
+            let (records, capped) = candidates(&blocks).unwrap();
+            assert!(!capped && records.windows(2).all(|w| w[0].ent_num < w[1].ent_num));
+            let (outcome, best) = sanctions::best_match(&who[0], &records, Thresholds::default());
+            let best = best.unwrap();
+            assert_eq!((outcome, best.ent_num), (sanctions::Outcome::Hit, 1002));
+            assert_eq!(entry(&kv, &info, best.ent_num).unwrap().ent_num, 1002);
+        }
+    }
+
+    #[test]
+    fn a_list_stored_in_another_block_format_is_refused_not_misread() {
+        let kv = SimKv::new(Semantics::Strict);
+        let old = ListInfo {
+            digest: "ab".repeat(32),
+            version: "abababababababab".into(),
+            loaded_at: Utc::now(),
+            entries: 8,
+            blocks: 20,
+        };
+        kv.set(CURRENT_KEY, &serde_json::to_vec(&old).unwrap())
+            .unwrap();
+        assert_eq!(current(&kv).unwrap(), Some(old));
+        let refused = readable(&kv).unwrap_err();
+        assert!(
+            refused
+                .detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("load it again")
+        );
+    }
 }

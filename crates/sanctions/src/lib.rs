@@ -18,9 +18,11 @@ pub mod index;
 pub mod list;
 pub mod matching;
 pub mod names;
+pub mod similarity;
 
+pub use index::Record;
 pub use list::{Entry, EntryKind, ListError, parse_list};
-pub use matching::{Candidate, Outcome, Person, Score, Thresholds, best_match};
+pub use matching::{Best, Outcome, Person, Score, Thresholds, best_match};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use super::index::{block_codes, blocks, name_codes};
+use super::index::{Record, block_codes, blocks, decode_block, encode_block, name_codes};
 use super::*;
 
 const SDN: &str = include_str!("../../../data/sanctions/sample/sdn.csv");
@@ -20,22 +20,22 @@ fn person(name: &str, birth_year: Option<i32>) -> Person {
     }
 }
 
-/// Screens through the index, as the component does: candidates from the blocks of the
-/// name's codes only.
-fn screen(who: &Person) -> (Outcome, Option<Candidate>) {
-    let entries = sample();
-    let blocks = blocks(&entries);
-    let ids: BTreeSet<u64> = name_codes(&who.name)
+/// Screens through the index, as the component does: the records of the blocks of the
+/// name's codes only, through their stored bytes, once each.
+fn screen(who: &Person) -> (Outcome, Option<Best>) {
+    let blocks = blocks(&sample());
+    let stored: Vec<Vec<u8>> = name_codes(&who.name)
         .iter()
         .filter_map(|code| blocks.get(code))
-        .flatten()
-        .copied()
+        .map(|block| encode_block(block).unwrap())
         .collect();
-    let candidates: Vec<&Entry> = entries
+    let mut records: Vec<Record<'_>> = stored
         .iter()
-        .filter(|e| ids.contains(&e.ent_num))
+        .flat_map(|bytes| decode_block(bytes).unwrap())
         .collect();
-    best_match(who, candidates, Thresholds::default())
+    records.sort_by_key(|r| r.ent_num);
+    records.dedup_by_key(|r| r.ent_num);
+    best_match(who, &records, Thresholds::default())
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn businesses_screen_against_entities_and_people_against_individuals() {
 
 #[test]
 fn dates_of_birth_and_countries_move_the_score() {
-    let entry = sample().into_iter().find(|e| e.ent_num == 1003).unwrap();
+    let entry = Record::of(&sample().into_iter().find(|e| e.ent_num == 1003).unwrap());
     let base = matching::score(&person("Elena Petrova", None), &entry)
         .unwrap()
         .value;
@@ -158,7 +158,10 @@ fn spellings_share_a_block() {
         );
     }
     let blocks = blocks(&sample());
-    assert!(blocks["psal"].contains(&1002), "aliases are indexed too");
+    assert!(
+        blocks["psal"].iter().any(|r| r.ent_num == 1002),
+        "aliases are indexed too"
+    );
 }
 
 #[test]
@@ -168,4 +171,55 @@ fn the_digest_covers_every_file() {
     assert_ne!(one, list::digest(SDN, Some(ALT), None));
     assert_ne!(one, list::digest(SDN, None, Some(ALT)));
     assert_eq!(one, list::digest(SDN, Some(ALT), Some(ADD)));
+}
+
+/// Syllables the generated names are made of, so that names share tokens and prefixes.
+const SYLLABLES: &[&str] = &["ka", "ri", "mo", "va", "le", "na", "so", "ta", "mi", "ro"];
+
+fn generated_name(seed: &[usize]) -> String {
+    seed.chunks(3)
+        .map(|word| word.iter().map(|&i| SYLLABLES[i]).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+proptest::proptest! {
+    /// The bounded search finds exactly the maximum of scoring every record on its own (the
+    /// lowest entry number on a tie), whatever the list and the person.
+    #[test]
+    fn the_bounded_search_finds_the_exact_best(
+        names in proptest::collection::vec(proptest::collection::vec(0..SYLLABLES.len(), 2..9), 1..40),
+        query in proptest::collection::vec(0..SYLLABLES.len(), 2..9),
+        birth_year in proptest::option::of(1950..1960i32),
+    ) {
+        let entries: Vec<Entry> = names.iter().enumerate().map(|(i, seed)| Entry {
+            ent_num: 1 + i as u64,
+            name: generated_name(seed),
+            kind: if i % 7 == 6 { EntryKind::Entity } else { EntryKind::Individual },
+            programs: vec!["SDGT".into()],
+            aliases: if i % 3 == 0 { vec![generated_name(&seed[1..])] } else { Vec::new() },
+            birth_years: if i % 2 == 0 { vec![1950 + (i as i32 % 10)] } else { Vec::new() },
+            countries: Vec::new(),
+        }).collect();
+        let records: Vec<Record<'_>> = entries.iter().map(Record::of).collect();
+        let who = person(&generated_name(&query), birth_year);
+        let (_, best) = best_match(&who, &records, Thresholds::default());
+        let brute = records
+            .iter()
+            .filter_map(|r| matching::score(&who, r).map(|s| (r.ent_num, s)))
+            .fold(None::<(u64, Score)>, |best, (n, s)| match best {
+                Some((_, ref b)) if b.value >= s.value => best,
+                _ => Some((n, s)),
+            });
+        proptest::prop_assert_eq!(best.map(|b| (b.ent_num, b.score)), brute);
+    }
+}
+
+#[test]
+fn a_block_reads_back_as_stored_and_garbage_is_refused() {
+    let blocks = blocks(&sample());
+    let block = &blocks["pkar"];
+    let bytes = encode_block(block).unwrap();
+    assert_eq!(&decode_block(&bytes).unwrap(), block);
+    assert_eq!(decode_block(b"\xff\xff\xff"), None);
 }
