@@ -24,6 +24,7 @@ const GUESTS: &[&str] = &[
     "screening",
     "identity-simulator",
     "calculators",
+    "consumer-installment",
     "probe",
     "idempotent",
     "misbehave",

@@ -9,8 +9,8 @@
 
 mod bindings {
     spin_sdk::wit_bindgen::generate!({
-        world: "ledger-client",
-        path: "../../wit",
+        world: "lending:ledger/ledger-client",
+        path: ["../../wit/deps/keyvalue", "../../wit/deps/random", "../../wit/ledger.wit"],
         runtime_path: "::spin_sdk::wit_bindgen::rt",
     });
 }

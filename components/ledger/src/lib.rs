@@ -42,8 +42,8 @@
 
 mod bindings {
     wit_bindgen::generate!({
-        world: "ledger-provider",
-        path: "../../wit",
+        world: "lending:ledger/ledger-provider",
+        path: ["../../wit/deps/keyvalue", "../../wit/deps/random", "../../wit/ledger.wit"],
         generate_all,
     });
 }

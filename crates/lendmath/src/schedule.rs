@@ -328,6 +328,67 @@ fn period_rates(terms: &LoanTerms, due_dates: &[NaiveDate]) -> Vec<Decimal> {
     rates
 }
 
+/// The level monthly installment quoted for `principal` over `months` at `annual_rate` (a
+/// fraction), every month a twelfth of a year (30/360) and rounded like a schedule's
+/// payment ([`PAYMENT_ROUNDING`]) to cents: what affordability checks and offers use before
+/// a schedule with real dates exists. `None` for no months, a negative input or overflow.
+pub fn quoted_monthly_payment(
+    principal: Decimal,
+    annual_rate: Decimal,
+    months: u32,
+) -> Option<Decimal> {
+    if principal.is_sign_negative() {
+        return None;
+    }
+    let exact = principal.checked_div(monthly_annuity_factor(annual_rate, months)?)?;
+    Some(PAYMENT_ROUNDING.round_decimal(exact, 2))
+}
+
+/// `Σ_k (1 + r/12)^-k` over `months` months (just `months` at a zero rate): principal over
+/// this factor is the level payment. `None` for no months or a negative rate.
+fn monthly_annuity_factor(annual_rate: Decimal, months: u32) -> Option<Decimal> {
+    if months == 0 || annual_rate.is_sign_negative() {
+        return None;
+    }
+    let monthly = annual_rate / Decimal::from(12);
+    let mut discount = Decimal::ONE;
+    let mut factor = Decimal::ZERO;
+    for _ in 0..months {
+        discount /= Decimal::ONE + monthly;
+        factor += discount;
+    }
+    Some(factor)
+}
+
+/// The largest principal, in whole cents, whose [`quoted_monthly_payment`] at `annual_rate`
+/// over `months` is at most `payment`: how far a counter-offer may go for an affordable
+/// payment. `None` for no months or a negative input.
+pub fn principal_for_payment(
+    payment: Decimal,
+    annual_rate: Decimal,
+    months: u32,
+) -> Option<Decimal> {
+    if payment.is_sign_negative() {
+        return None;
+    }
+    // payment × annuity factor, then a cent at a time to the last principal whose quote
+    // fits: rounding the quote to the cent moves it by at most half a cent, i.e. by at
+    // most half a cent times the factor (a few dozen cents) of principal.
+    let factor = monthly_annuity_factor(annual_rate, months)?;
+    let mut principal = (payment.checked_mul(factor)?).trunc_with_scale(2);
+    let cent = Decimal::new(1, 2);
+    while quoted_monthly_payment(principal + cent, annual_rate, months)? <= payment {
+        principal += cent;
+    }
+    while principal.is_sign_positive()
+        && !principal.is_zero()
+        && quoted_monthly_payment(principal, annual_rate, months)? > payment
+    {
+        principal -= cent;
+    }
+    Some(principal.max(Decimal::ZERO))
+}
+
 /// The exact level payment that brings the balance to zero when period `k` earns
 /// `rates[k]`: `P / Σ_k Π_{j≤k} 1/(1+r_j)`. Discount factors only shrink, so long terms
 /// at high rates cannot overflow.

@@ -452,3 +452,48 @@ proptest! {
         prop_assert!(difference.abs() < Decimal::new(1, 2), "difference {}", difference);
     }
 }
+
+#[test]
+fn quoted_payments_match_the_annuity_formula_to_the_cent() {
+    // The annuity formula P·r/(1−(1+r)^−n) to 40 digits: 10,000 at 12 % over 36 months is
+    // 332.1431; 25,000 at 7.99 % over 60
+    // months is 506.7902; without interest, an even split.
+    assert_eq!(
+        quoted_monthly_payment(d("10000"), d("0.12"), 36),
+        Some(d("332.14"))
+    );
+    assert_eq!(
+        quoted_monthly_payment(d("25000"), d("0.0799"), 60),
+        Some(d("506.79"))
+    );
+    assert_eq!(
+        quoted_monthly_payment(d("1200"), d("0"), 12),
+        Some(d("100.00"))
+    );
+    assert_eq!(quoted_monthly_payment(d("1000"), d("0.1"), 0), None);
+    assert_eq!(quoted_monthly_payment(d("-1"), d("0.1"), 12), None);
+}
+
+#[test]
+fn the_principal_for_a_payment_is_the_largest_whose_quote_fits() {
+    for (payment, rate, months) in [
+        ("332.14", "0.12", 36),
+        ("506.79", "0.0799", 60),
+        ("100", "0", 12),
+        ("87.33", "0.2399", 84),
+    ] {
+        let (payment, rate) = (d(payment), d(rate));
+        let principal = principal_for_payment(payment, rate, months).unwrap();
+        assert!(quoted_monthly_payment(principal, rate, months).unwrap() <= payment);
+        let more = principal + Decimal::new(1, 2);
+        assert!(
+            quoted_monthly_payment(more, rate, months).unwrap() > payment,
+            "{principal}"
+        );
+    }
+    assert_eq!(principal_for_payment(d("332.14"), d("0.12"), 0), None);
+}
+
+fn d(text: &str) -> Decimal {
+    text.parse().unwrap()
+}

@@ -1,0 +1,222 @@
+//! What every credit policy component (`policies/*`) shares, so that a policy's own code is
+//! its rules and nothing else: reading the decimal strings of `lending:policy` facts,
+//! [`PricingGrid`]s, [`Reasons`] kept in priority order, and [`size_offer`], which sizes a
+//! loan to what the applicant can afford.
+//!
+//! Everything is pure and deterministic: a policy must give the same decision for the same
+//! facts, always.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use lendmath::schedule::{principal_for_payment, quoted_monthly_payment};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// The records of `lending:policy` (`wit/policy.wit`), generated once for every policy:
+/// policies generate their bindings `with` these types.
+#[allow(missing_docs)]
+pub mod wit {
+    wit_bindgen::generate!({
+        world: "lending:policy/records",
+        path: "../../wit/policy.wit",
+        additional_derives: [PartialEq, Eq],
+    });
+    pub use self::lending::policy::types::*;
+}
+
+use wit::{Decision, Offer, Outcome};
+
+/// A decimal string of the facts (`"12000.00"`, `"0.36"`); `None` when it is not one.
+pub fn decimal(text: &str) -> Option<Decimal> {
+    text.trim().parse().ok()
+}
+
+/// [`decimal`] for an optional field.
+pub fn optional_decimal(text: Option<&String>) -> Option<Decimal> {
+    text.and_then(|t| decimal(t))
+}
+
+/// Money as the contract writes it: two decimals, rounded half away from zero.
+pub fn money_text(amount: Decimal) -> String {
+    let mut rounded = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(2);
+    rounded.to_string()
+}
+
+/// A rate as the contract writes it: a fraction with four decimals (`"0.1299"`).
+pub fn rate_text(rate: Decimal) -> String {
+    let mut rounded = rate.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(4);
+    rounded.to_string()
+}
+
+/// One principal reason a rule gives for a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reason {
+    /// Stable identifier, e.g. `debt-to-income-too-high`.
+    pub code: &'static str,
+    /// What the applicant reads (an adverse-action reason under Regulation B).
+    pub text: &'static str,
+}
+
+/// Most reasons a decision gives (Regulation B asks for the principal ones, at most four).
+pub const REASONS_MAX: usize = 4;
+
+/// Reasons in the order rules gave them, most important first, each once, at most
+/// [`REASONS_MAX`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reasons(Vec<Reason>);
+
+impl Reasons {
+    /// Adds `reason` unless it is already there or four are.
+    pub fn push(&mut self, reason: Reason) {
+        if self.0.len() < REASONS_MAX && !self.0.contains(&reason) {
+            self.0.push(reason);
+        }
+    }
+
+    /// Whether none was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The reasons, most important first.
+    pub fn list(&self) -> &[Reason] {
+        &self.0
+    }
+
+    /// The reasons as the contract carries them.
+    pub fn to_wit(&self) -> Vec<wit::Reason> {
+        self.0
+            .iter()
+            .map(|r| wit::Reason {
+                code: r.code.into(),
+                text: r.text.into(),
+            })
+            .collect()
+    }
+}
+
+/// A decline or a referral for `why` (the first [`REASONS_MAX`], each once), offering nothing.
+pub fn refuse(outcome: Outcome, why: &[Reason]) -> Decision {
+    let mut reasons = Reasons::default();
+    for reason in why {
+        reasons.push(*reason);
+    }
+    Decision {
+        outcome,
+        reasons: reasons.to_wit(),
+        offers: Vec::new(),
+        counter_offer: None,
+    }
+}
+
+/// An approval with `offers` (the first shown first); `reduced` when the first offers
+/// less than was asked, which makes it the counter-offer too.
+pub fn approve(offers: Vec<Offer>, reduced: bool, why: &Reasons) -> Decision {
+    Decision {
+        outcome: Outcome::Approve,
+        reasons: why.to_wit(),
+        counter_offer: offers.first().filter(|_| reduced).cloned(),
+        offers,
+    }
+}
+
+/// An offer of `amount` over `term_months` at `annual_rate`, with an origination fee of
+/// `fee_share` of the amount.
+pub fn offer(amount: Decimal, term_months: u32, annual_rate: Decimal, fee_share: Decimal) -> Offer {
+    Offer {
+        amount: money_text(amount),
+        term_months,
+        annual_rate: rate_text(annual_rate),
+        origination_fee: money_text(amount * fee_share),
+    }
+}
+
+/// A risk-based pricing grid: annual rates by score band (rows, best first) and term band
+/// (columns), as a risk analyst writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PricingGrid {
+    /// The longest term of each column, months, ascending (`[36, 60, 84]`).
+    pub terms: &'static [u32],
+    /// Rows: the lowest score of the band, and one annual rate per column (fractions as
+    /// text, `"0.0799"`), best band first.
+    pub rows: &'static [(i32, &'static [&'static str])],
+}
+
+impl PricingGrid {
+    /// The rate for `score` and `term_months`; `None` below the last band or beyond the
+    /// last column (the grid does not price it).
+    pub fn rate(&self, score: i32, term_months: u32) -> Option<Decimal> {
+        let column = self.terms.iter().position(|&t| term_months <= t)?;
+        let (_, rates) = self.rows.iter().find(|(floor, _)| score >= *floor)?;
+        rates.get(column).and_then(|r| decimal(r))
+    }
+}
+
+/// What held a sized loan below the amount asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Nothing: the loan is the amount asked.
+    None,
+    /// The cap (a product maximum, a share of income or revenue).
+    Cap,
+    /// The affordable payment.
+    Payment,
+}
+
+/// A loan sized to what the applicant can afford.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sized {
+    /// Principal offered, whole cents.
+    pub amount: Decimal,
+    /// Its quoted monthly payment.
+    pub payment: Decimal,
+    /// Whether it is less than was asked.
+    pub reduced: bool,
+    /// What reduced it.
+    pub limit: Limit,
+}
+
+/// The largest loan up to `requested` and `cap` whose quoted payment at `annual_rate` over
+/// `term_months` is at most `affordable_payment`, rounded down to `step` (e.g. 100); `None`
+/// when even the product's `minimum` does not fit.
+pub fn size_offer(
+    requested: Decimal,
+    cap: Decimal,
+    minimum: Decimal,
+    affordable_payment: Decimal,
+    annual_rate: Decimal,
+    term_months: u32,
+    step: Decimal,
+) -> Option<Sized> {
+    let fits = principal_for_payment(
+        affordable_payment.max(Decimal::ZERO),
+        annual_rate,
+        term_months,
+    )?;
+    let ceiling = requested.min(cap).min(fits);
+    let amount = if ceiling == requested {
+        requested
+    } else {
+        (ceiling / step).floor() * step
+    };
+    if amount < minimum || amount <= Decimal::ZERO {
+        return None;
+    }
+    let limit = if amount == requested {
+        Limit::None
+    } else if fits < requested.min(cap) {
+        Limit::Payment
+    } else {
+        Limit::Cap
+    };
+    Some(Sized {
+        amount,
+        payment: quoted_monthly_payment(amount, annual_rate, term_months)?,
+        reduced: amount < requested,
+        limit,
+    })
+}
+
+#[cfg(test)]
+mod tests;
