@@ -25,6 +25,7 @@ const GUESTS: &[&str] = &[
     "identity-simulator",
     "calculators",
     "consumer-installment",
+    "sme-term",
     "probe",
     "idempotent",
     "misbehave",

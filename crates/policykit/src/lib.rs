@@ -96,6 +96,119 @@ impl Reasons {
     }
 }
 
+/// A rule over a policy's facts `F`: when the condition holds, the reason it gives.
+pub type Rule<F> = (fn(&F) -> bool, Reason);
+
+/// The reasons of the `rules` that hold for `facts`, in table order.
+pub fn fired<F>(rules: &[Rule<F>], facts: &F) -> Vec<Reason> {
+    rules
+        .iter()
+        .filter(|(holds, _)| holds(facts))
+        .map(|(_, reason)| *reason)
+        .collect()
+}
+
+/// A surcharge over a policy's facts `F`: when the condition holds, the rate added (a
+/// fraction as text).
+pub type Surcharge<F> = (fn(&F) -> bool, &'static str);
+
+/// `grid`'s rate for `score` and `term_months`, every applying surcharge added, at most
+/// `cap`; `None` where the grid does not price.
+pub fn price<F>(
+    grid: &PricingGrid,
+    surcharges: &[Surcharge<F>],
+    cap: &str,
+    facts: &F,
+    score: i32,
+    term_months: u32,
+) -> Option<Decimal> {
+    let mut rate = grid.rate(score, term_months)?;
+    for (applies, surcharge) in surcharges {
+        if applies(facts) {
+            rate += decimal(surcharge)?;
+        }
+    }
+    Some(rate.min(decimal(cap)?))
+}
+
+/// The gates every policy applies before pricing, in order: knock-outs decline, referrals
+/// refer, then the score's cut-offs.
+pub struct Gates<'a, F> {
+    /// Rules that decline whatever the score.
+    pub knock_outs: &'a [Rule<F>],
+    /// Rules that send the application to an underwriter.
+    pub referrals: &'a [Rule<F>],
+    /// Points below which the policy declines.
+    pub decline_below: i32,
+    /// Points below which (and from `decline_below`) an underwriter decides.
+    pub refer_below: i32,
+    /// The reason of a score below `decline_below`.
+    pub score_reason: Reason,
+    /// The reason of a score in the review band.
+    pub review_reason: Reason,
+    /// Reasons for the scorecard's attributes: a declined score gives those of its key
+    /// factors after `score_reason`.
+    pub factor_reasons: &'a [(&'a str, Reason)],
+}
+
+impl<F> Gates<'_, F> {
+    /// The decline or referral the gates give `facts` scored `score`, or `None` when the
+    /// application passes them.
+    pub fn apply(&self, facts: &F, score: &wit::Score) -> Option<Decision> {
+        let knocked = fired(self.knock_outs, facts);
+        if !knocked.is_empty() {
+            return Some(refuse(Outcome::Decline, &knocked));
+        }
+        let referred = fired(self.referrals, facts);
+        if !referred.is_empty() {
+            return Some(refuse(Outcome::Refer, &referred));
+        }
+        if score.points < self.decline_below {
+            let mut why = vec![self.score_reason];
+            why.extend(score.key_factors.iter().filter_map(|factor| {
+                self.factor_reasons
+                    .iter()
+                    .find(|(attribute, _)| *attribute == factor.attribute)
+                    .map(|(_, reason)| *reason)
+            }));
+            return Some(refuse(Outcome::Decline, &why));
+        }
+        (score.points < self.refer_below).then(|| refuse(Outcome::Refer, &[self.review_reason]))
+    }
+}
+
+/// The fee share for `score` from a table of (lowest score, share as text), best first.
+pub fn fee_share(fees: &[(i32, &str)], score: i32) -> Option<Decimal> {
+    fees.iter()
+        .find(|(floor, _)| score >= *floor)
+        .and_then(|(_, share)| decimal(share))
+}
+
+/// An approval of `sized` over `term_months` at `annual_rate`, and over the `alternative`
+/// (term, rate) for a lower payment when there is one; a reduced loan gives `payment_reason`
+/// or `cap_reason` for what reduced it.
+pub fn approve_sized(
+    sized: Sized,
+    term_months: u32,
+    annual_rate: Decimal,
+    alternative: Option<(u32, Decimal)>,
+    fee_share: Decimal,
+    payment_reason: Reason,
+    cap_reason: Reason,
+) -> Decision {
+    let mut offers = vec![offer(sized.amount, term_months, annual_rate, fee_share)];
+    if let Some((term, rate)) = alternative {
+        offers.push(offer(sized.amount, term, rate, fee_share));
+    }
+    let mut why = Reasons::default();
+    match sized.limit {
+        Limit::Payment => why.push(payment_reason),
+        Limit::Cap => why.push(cap_reason),
+        Limit::None => {}
+    }
+    approve(offers, sized.reduced, &why)
+}
+
 /// A decline or a referral for `why` (the first [`REASONS_MAX`], each once), offering nothing.
 pub fn refuse(outcome: Outcome, why: &[Reason]) -> Decision {
     let mut reasons = Reasons::default();

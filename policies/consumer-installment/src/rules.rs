@@ -16,8 +16,8 @@
 
 use policykit::wit::{ConsumerFacts, Decision, Outcome};
 use policykit::{
-    Limit, PricingGrid, Reason, Reasons, approve, decimal, offer, optional_decimal, refuse,
-    size_offer,
+    Gates, PricingGrid, Surcharge, approve_sized, decimal, fee_share, optional_decimal, price,
+    refuse, size_offer,
 };
 use rust_decimal::Decimal;
 
@@ -176,10 +176,8 @@ pub mod reasons {
     ];
 }
 
-/// A condition on the facts.
-type Condition = fn(&ConsumerFacts) -> bool;
 /// A knock-out or referral rule: when it holds, the reason.
-type Rule = (Condition, Reason);
+type Rule = policykit::Rule<ConsumerFacts>;
 
 /// Decline, whatever the score.
 pub const KNOCK_OUTS: &[Rule] = &[
@@ -212,6 +210,17 @@ pub const REFERRALS: &[Rule] = &[
     (|f| f.bureau.inquiries_6_months >= 6, reasons::INQUIRIES),
 ];
 
+/// Knock-outs, referrals and the score's cut-offs.
+pub const GATES: Gates<'static, ConsumerFacts> = Gates {
+    knock_outs: KNOCK_OUTS,
+    referrals: REFERRALS,
+    decline_below: DECLINE_BELOW,
+    refer_below: REFER_BELOW,
+    score_reason: reasons::SCORE,
+    review_reason: reasons::SCORE_REVIEW,
+    factor_reasons: reasons::SCORECARD,
+};
+
 /// Scorecard points below which the policy declines.
 pub const DECLINE_BELOW: i32 = 560;
 /// Scorecard points below which (and from [`DECLINE_BELOW`]) an underwriter decides.
@@ -230,7 +239,7 @@ pub const PRICING: PricingGrid = PricingGrid {
 
 /// Added to the grid's rate: one or more delinquencies in 24 months, revolving
 /// utilisation above 75 %.
-pub const SURCHARGES: &[(Condition, &str)] = &[
+pub const SURCHARGES: &[Surcharge<ConsumerFacts>] = &[
     (|f| f.bureau.delinquencies_24_months >= 1, "0.0200"),
     (
         |f| {
@@ -265,36 +274,10 @@ pub fn decide(facts: &ConsumerFacts) -> Decision {
 
 /// The decision, or `None` when a figure of the facts cannot be read.
 fn decide_or_refer(facts: &ConsumerFacts) -> Option<Decision> {
-    let fired = |rules: &[Rule]| {
-        rules
-            .iter()
-            .filter(|(holds, _)| holds(facts))
-            .map(|(_, r)| *r)
-            .collect::<Vec<_>>()
-    };
-    let knocked = fired(KNOCK_OUTS);
-    if !knocked.is_empty() {
-        return Some(refuse(Outcome::Decline, &knocked));
-    }
-    let referred = fired(REFERRALS);
-    if !referred.is_empty() {
-        return Some(refuse(Outcome::Refer, &referred));
+    if let Some(refused) = GATES.apply(facts, &facts.score) {
+        return Some(refused);
     }
     let points = facts.score.points;
-    if points < DECLINE_BELOW {
-        let mut why = vec![reasons::SCORE];
-        why.extend(facts.score.key_factors.iter().filter_map(|k| {
-            reasons::SCORECARD
-                .iter()
-                .find(|(a, _)| *a == k.attribute)
-                .map(|(_, r)| *r)
-        }));
-        return Some(refuse(Outcome::Decline, &why));
-    }
-    if points < REFER_BELOW {
-        return Some(refuse(Outcome::Refer, &[reasons::SCORE_REVIEW]));
-    }
-
     let request = &facts.request;
     let term = request.term_months;
     let Some(rate) = annual_rate(facts, points, term) else {
@@ -318,33 +301,21 @@ fn decide_or_refer(facts: &ConsumerFacts) -> Option<Decision> {
     ) else {
         return Some(refuse(Outcome::Decline, &[reasons::DEBT_TO_INCOME]));
     };
-    let fee_share = FEES
-        .iter()
-        .find(|(floor, _)| points >= *floor)
-        .and_then(|(_, f)| decimal(f))?;
-    let mut offers = vec![offer(sized.amount, term, rate, fee_share)];
-    if term < LONGER_TERM
-        && LONGER_TERM <= request.limits.max_term_months
-        && let Some(longer) = annual_rate(facts, points, LONGER_TERM)
-    {
-        offers.push(offer(sized.amount, LONGER_TERM, longer, fee_share));
-    }
-    let mut why = Reasons::default();
-    match sized.limit {
-        Limit::Payment => why.push(reasons::DEBT_TO_INCOME),
-        Limit::Cap => why.push(reasons::INCOME_LIMIT),
-        Limit::None => {}
-    }
-    Some(approve(offers, sized.reduced, &why))
+    let alternative = (term < LONGER_TERM && LONGER_TERM <= request.limits.max_term_months)
+        .then(|| annual_rate(facts, points, LONGER_TERM).map(|rate| (LONGER_TERM, rate)))
+        .flatten();
+    Some(approve_sized(
+        sized,
+        term,
+        rate,
+        alternative,
+        fee_share(FEES, points)?,
+        reasons::DEBT_TO_INCOME,
+        reasons::INCOME_LIMIT,
+    ))
 }
 
 /// The annual rate for `points` and `term`, surcharges added, capped.
 fn annual_rate(facts: &ConsumerFacts, points: i32, term: u32) -> Option<Decimal> {
-    let mut rate = PRICING.rate(points, term)?;
-    for (applies, surcharge) in SURCHARGES {
-        if applies(facts) {
-            rate += decimal(surcharge)?;
-        }
-    }
-    Some(rate.min(decimal(RATE_CAP)?))
+    price(&PRICING, SURCHARGES, RATE_CAP, facts, points, term)
 }
