@@ -30,6 +30,13 @@ pub struct ProductLimits {
     pub term_min_months: u32,
     /// Longest term, in months.
     pub term_max_months: u32,
+    /// The annual rate, in basis points, that affordability figures quote the requested
+    /// loan's payment at before a policy prices it (a policy's own rate may differ).
+    pub quote_rate_bp: u32,
+    /// For business products, the share of annual revenue, in percent, taken as net
+    /// operating income for the debt-service coverage ratio when the application gives no
+    /// better figure; 0 for consumer products.
+    pub cash_flow_margin_percent: u32,
 }
 
 /// Minor units in one US dollar.
@@ -37,10 +44,10 @@ const CENTS: i64 = 100;
 
 /// Every product and its limits.
 ///
-/// | product | amount (USD) | term (months) |
-/// |---|---|---|
-/// | `personal_installment` | 1,000.00 – 50,000.00 | 6 – 84 |
-/// | `sme_term` | 10,000.00 – 2,000,000.00 | 12 – 120 |
+/// | product | amount (USD) | term (months) | quoted at | cash-flow margin |
+/// |---|---|---|---|---|
+/// | `personal_installment` | 1,000.00 – 50,000.00 | 6 – 84 | 15.00 % | — |
+/// | `sme_term` | 10,000.00 – 2,000,000.00 | 12 – 120 | 12.00 % | 20 % of revenue |
 pub const PRODUCTS: &[ProductLimits] = &[
     ProductLimits {
         product: Product::PersonalInstallment,
@@ -50,6 +57,8 @@ pub const PRODUCTS: &[ProductLimits] = &[
         amount_max_minor: 50_000 * CENTS,
         term_min_months: 6,
         term_max_months: 84,
+        quote_rate_bp: 1_500,
+        cash_flow_margin_percent: 0,
     },
     ProductLimits {
         product: Product::SmeTerm,
@@ -59,6 +68,8 @@ pub const PRODUCTS: &[ProductLimits] = &[
         amount_max_minor: 2_000_000 * CENTS,
         term_min_months: 12,
         term_max_months: 120,
+        quote_rate_bp: 1_200,
+        cash_flow_margin_percent: 20,
     },
 ];
 
