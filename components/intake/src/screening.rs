@@ -44,10 +44,7 @@ pub struct Screened {
 }
 
 fn base_url() -> String {
-    spin_sdk::variables::get(URL_VARIABLE)
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_URL.to_string())
+    lendkit::vars::text(URL_VARIABLE).unwrap_or_else(|| DEFAULT_URL.to_string())
 }
 
 /// The parties to screen: the applicant, the owners, and the business.

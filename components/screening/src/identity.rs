@@ -30,12 +30,6 @@ pub struct Subject {
     pub postal_code: String,
 }
 
-fn variable(name: &str) -> Option<String> {
-    spin_sdk::variables::get(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-}
-
 fn unavailable(reason: &str) -> Value {
     json!({ "result": "unavailable", "reason": reason })
 }
@@ -45,7 +39,7 @@ fn unavailable(reason: &str) -> Value {
 pub fn verify_all(subjects: &[Subject], budget: Duration) -> Vec<Value> {
     let started = std::time::Instant::now();
     let per_call = Duration::from_millis(
-        variable("identity_timeout_ms")
+        lendkit::vars::text("identity_timeout_ms")
             .and_then(|ms| ms.trim().parse::<u64>().ok())
             .unwrap_or(DEFAULT_TIMEOUT_MS),
     );
@@ -64,7 +58,7 @@ pub fn verify_all(subjects: &[Subject], budget: Duration) -> Vec<Value> {
 /// Verifies `subject` with the provider, waiting at most `timeout`: its `result`
 /// (`verified`, `review`, `failed`, or `unavailable`), `reference` and `reason`.
 pub fn verify(subject: &Subject, timeout: Duration) -> Value {
-    let url = variable("identity_url").unwrap_or_else(|| DEFAULT_URL.to_string());
+    let url = lendkit::vars::text("identity_url").unwrap_or_else(|| DEFAULT_URL.to_string());
     let body = match serde_json::to_vec(subject) {
         Ok(body) => body,
         Err(_) => return unavailable("identity verification unavailable"),

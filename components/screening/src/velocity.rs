@@ -11,20 +11,17 @@
 //! compare-and-swap (`lendstore`), created by claim.
 
 use chrono::{DateTime, Duration, Utc};
-use hmac::{Hmac, Mac};
 use lendkit::Problem;
 use lendkit::idempotency::store_problem;
+use lendkit::vars::IdentifierKey;
 use lendstore::{Change, Kv};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 /// Most applications one identifier's record keeps (older ones drop off first).
 pub const SEEN_MAX: usize = 50;
 /// Compare-and-swap attempts per record.
 const UPDATE_ATTEMPTS: u32 = 16;
-/// The variable holding the identifier hashing key.
-pub const HASH_KEY_VARIABLE: &str = "identifier_hash_key";
 
 /// The velocity rule: from `limit` applications within `window_days` on (this one
 /// included), refer.
@@ -40,18 +37,8 @@ impl Rule {
     /// The rule from the variables `velocity_limit` (default 3) and `velocity_window_days`
     /// (default 30).
     pub fn from_variables() -> Result<Rule, Problem> {
-        let number = |name: &str, default: u32| -> Result<u32, Problem> {
-            match spin_sdk::variables::get(name) {
-                Ok(text) if !text.trim().is_empty() => text
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=3650).contains(n))
-                    .ok_or_else(|| {
-                        Problem::internal(format!("{name} must be a whole number from 1 to 3650"))
-                    }),
-                _ => Ok(default),
-            }
+        let number = |name: &str, default: u64| {
+            lendkit::vars::number(name, default, 1..=3650).map(|n| n as u32)
         };
         Ok(Rule {
             limit: number("velocity_limit", 3)?,
@@ -96,26 +83,8 @@ struct Seen {
 
 const KINDS: &[&str] = &["national_id", "email", "phone", "device"];
 
-fn hash_key() -> Result<Vec<u8>, Problem> {
-    let key = spin_sdk::variables::get(HASH_KEY_VARIABLE)
-        .map_err(|_| Problem::internal("identifier_hash_key is not configured"))?;
-    if key.len() < 16 {
-        return Err(Problem::internal(
-            "identifier_hash_key must be at least 16 characters",
-        ));
-    }
-    Ok(key.into_bytes())
-}
-
-fn record_key(secret: &[u8], kind: &str, value: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(kind.as_bytes());
-    mac.update(b"\0");
-    mac.update(value.as_bytes());
-    format!(
-        "velocity/{kind}/{}",
-        hex::encode(mac.finalize().into_bytes())
-    )
+fn record_key(key: &IdentifierKey, kind: &str, value: &str) -> String {
+    format!("velocity/{kind}/{}", key.hash(kind, value))
 }
 
 /// Records `submission` under each of its identifiers and answers what it found: per
@@ -127,7 +96,7 @@ pub fn check<K: Kv>(
     declined: bool,
     rule: Rule,
 ) -> Result<Value, Problem> {
-    let secret = hash_key()?;
+    let secret = IdentifierKey::from_variable()?;
     let window_start = submission.at - Duration::days(i64::from(rule.window_days));
     let mut checks = Vec::new();
     let mut duplicate_of: Option<String> = None;

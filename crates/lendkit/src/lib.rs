@@ -53,6 +53,7 @@ pub mod rate;
 pub mod router;
 pub mod service;
 pub mod token;
+pub mod vars;
 pub mod webhook;
 
 pub use auth::{KeyRing, Principal};
