@@ -134,9 +134,10 @@ pub fn consumer(identity: &[&str], case: Case, as_of: NaiveDate) -> ConsumerRepo
     }
     let mut tradelines = Vec::new();
     for index in 0..accounts {
+        // Housing is stated on the application: the simulated files hold cards and
+        // installment loans only.
         let kind = match draw.below(10) {
-            0 => TradelineKind::Mortgage,
-            1..=4 => TradelineKind::Installment,
+            0..=3 => TradelineKind::Installment,
             _ => TradelineKind::Revolving,
         };
         let age_months = match case {
@@ -145,17 +146,13 @@ pub fn consumer(identity: &[&str], case: Case, as_of: NaiveDate) -> ConsumerRepo
         };
         let (balance, limit, payment) = match kind {
             TradelineKind::Revolving => {
-                let limit = 100_000 * (1 + draw.below(20));
-                let balance = limit / 100 * draw.below(95);
-                (balance, Some(limit), (balance * 3 / 100).max(2_500))
+                let limit = 50_000 * (1 + draw.below(20));
+                let balance = limit / 100 * draw.below(80);
+                (balance, Some(limit), (balance * 2 / 100).max(2_500))
             }
-            TradelineKind::Installment => {
-                let balance = 100_000 * (1 + draw.below(30));
-                (balance, None, balance / (12 + draw.below(48)))
-            }
-            TradelineKind::Mortgage => {
-                let balance = 10_000_000 + 100_000 * draw.below(3_000);
-                (balance, None, balance / 240)
+            _ => {
+                let balance = 50_000 * (1 + draw.below(24));
+                (balance, None, balance / (24 + draw.below(48)))
             }
         };
         let late = match case {

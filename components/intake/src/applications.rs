@@ -5,6 +5,7 @@ use lendkit::{Problem, idempotency::store_problem};
 use lendstore::{Created, Kv, get_many};
 use origination::Application;
 
+use crate::decision::{Decided, Outcome};
 use crate::record::{Event, LOG_SEQUENCE_KEY, Record, Status, Submitter, log_key, record_key};
 use crate::screening::{Screened, Verdict};
 
@@ -29,6 +30,7 @@ pub fn create<K: Kv>(
     id: String,
     application: Application,
     screened: Screened,
+    decided: Option<Decided>,
     submitted_by: Submitter,
     now: DateTime<Utc>,
 ) -> Result<Record, Problem> {
@@ -43,6 +45,38 @@ pub fn create<K: Kv>(
     };
     let mut screening = screened.record;
     screening["reasons"] = serde_json::json!(screened.reasons);
+    let system = |stage: &str| Submitter {
+        role: "system".into(),
+        key_id: stage.into(),
+    };
+    let mut history = vec![
+        Event {
+            at: now,
+            by: submitted_by.clone(),
+            event: "received".into(),
+        },
+        Event {
+            at: now,
+            by: system("screening"),
+            event: event.into(),
+        },
+    ];
+    let (status, decision) = match decided {
+        None => (status, serde_json::Value::Null),
+        Some(decided) => {
+            let (status, event) = match decided.outcome {
+                Outcome::Approve => (Status::Approved, "approved"),
+                Outcome::Decline => (Status::Declined, "declined"),
+                Outcome::Refer => (Status::Referred, "referred"),
+            };
+            history.push(Event {
+                at: now,
+                by: system("decisioning"),
+                event: event.into(),
+            });
+            (status, decided.record)
+        }
+    };
     let record = Record {
         id: id.clone(),
         log_sequence,
@@ -51,22 +85,9 @@ pub fn create<K: Kv>(
         submitted_by: submitted_by.clone(),
         application,
         screening,
+        decision,
         documents: Vec::new(),
-        history: vec![
-            Event {
-                at: now,
-                by: submitted_by.clone(),
-                event: "received".into(),
-            },
-            Event {
-                at: now,
-                by: Submitter {
-                    role: "system".into(),
-                    key_id: "screening".into(),
-                },
-                event: event.into(),
-            },
-        ],
+        history,
     };
     let bytes = serde_json::to_vec(&record).map_err(|_| unreadable())?;
     match lendstore::create(kv, &record_key(&id), &bytes).map_err(store_problem)? {

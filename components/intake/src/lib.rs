@@ -8,9 +8,11 @@
 //! `applications`.
 
 pub mod applications;
+pub mod decision;
 pub mod documents;
 pub mod record;
 pub mod screening;
+pub mod stages;
 
 use chrono::Utc;
 use lendkit::{Access, Ctx, Method, Principal, Problem, Role, Route, idempotency};
@@ -33,6 +35,8 @@ pub const PAGE_LIMIT_DEFAULT: usize = 50;
 const SUBMITTERS: &[Role] = &[Role::Applicant, Role::Partner, Role::Broker];
 /// Who may read any application and list them.
 const REVIEWERS: &[Role] = &[Role::Underwriter, Role::Operations];
+/// Who may read decisions and credit reports, and replay decisions.
+const DECISION_READERS: &[Role] = &[Role::Risk, Role::Underwriter];
 /// Administrators only (admin passes every role check).
 const ADMINS: &[Role] = &[];
 /// Who may read one application: reviewers, and its submitter.
@@ -115,6 +119,41 @@ pub const ROUTES: &[Route] = &[
         access: Access::PartnerWebhook,
         summary: "Submit a loan application as a signed partner webhook",
         handler: submit_webhook,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/decisions/{id}",
+        access: Access::Roles(DECISION_READERS),
+        summary: "A credit decision: the policy, its exact inputs, the outcome and offers",
+        handler: stages::read_decision,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/decisions/{id}/replay",
+        access: Access::Roles(DECISION_READERS),
+        summary: "Re-run a decision's inputs through the policy and compare",
+        handler: stages::replay_decision,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/applications/{id}/credit-reports",
+        access: Access::Roles(DECISION_READERS),
+        summary: "The credit reports an application was scored on (account numbers masked)",
+        handler: stages::credit_reports,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/admin/scorecards",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Load a scorecard (it applies to the product it names)",
+        handler: stages::load_scorecard,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/admin/scorecards",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "The scorecards in force",
+        handler: stages::scorecards,
     },
 ];
 
@@ -208,14 +247,19 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
                 ),
             ));
         }
-        // Screening writes nothing of ours: run it before the application's one write.
+        // Screening and decisioning write nothing of ours: run them before the
+        // application's one write.
         let id = applications::new_id();
         let screened = screening::screen(&application, &id, now);
+        // A confident sanctions match is declined before any credit report is pulled.
+        let decided = (screened.verdict != screening::Verdict::Decline)
+            .then(|| decision::decide(&application, &id, screened.flags, now));
         let record = applications::create(
             &store,
             id,
             application,
             screened,
+            decided,
             submitter(&principal),
             now,
         )?;
@@ -223,28 +267,20 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
     })
 }
 
-/// Relays the screening stage's answer (its status, content type and body).
-fn relay(response: Response) -> Result<Response, Problem> {
-    let mut builder = Response::builder();
-    builder.status(*response.status());
-    if let Some(content_type) = response.header("content-type").and_then(|v| v.as_str()) {
-        builder.header("content-type", content_type);
-    }
-    Ok(builder.body(response.body().to_vec()).build())
-}
-
 fn load_sanctions(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    relay(screening::forward_list(
+    stages::forward(
         spin_sdk::http::Method::Post,
+        screening::sanctions_url(),
         ctx.request.body().to_vec(),
-    )?)
+    )
 }
 
 fn sanctions_status(_ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    relay(screening::forward_list(
+    stages::forward(
         spin_sdk::http::Method::Get,
+        screening::sanctions_url(),
         Vec::new(),
-    )?)
+    )
 }
 
 /// The application of the route's `{id}` as the caller may see it: any, for reviewers; only

@@ -28,8 +28,10 @@ pub enum Status {
     Screened,
     /// Screening needs a person: a possible match, or screening was unavailable.
     Referred,
-    /// Declined by screening (a confident sanctions match).
+    /// Declined by screening (a confident sanctions match) or by the credit policy.
     Declined,
+    /// Approved by the credit policy, with offers.
+    Approved,
 }
 
 /// Every status, as queries name them.
@@ -38,6 +40,7 @@ pub const STATUS_NAMES: &[(&str, Status)] = &[
     ("screened", Status::Screened),
     ("referred", Status::Referred),
     ("declined", Status::Declined),
+    ("approved", Status::Approved),
 ];
 
 impl Status {
@@ -89,6 +92,10 @@ pub struct Record {
     /// matched entry), and why the application was referred or declined.
     #[serde(default)]
     pub screening: Value,
+    /// The credit decision (`decision_id`, `outcome`, `reasons`, `offers`,
+    /// `counter_offer`, `policy`); null when screening declined before any.
+    #[serde(default)]
+    pub decision: Value,
     /// Documents attached (metadata; content under keys of their own).
     #[serde(default)]
     pub documents: Vec<crate::documents::Document>,
@@ -153,6 +160,7 @@ impl Record {
             "submitted_by": self.submitted_by,
             "application": application,
             "screening": self.screening,
+            "decision": self.decision,
             "documents": self.documents,
             "history": self.history,
         })

@@ -8,10 +8,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, Utc};
-use lendkit::Problem;
 use origination::Application;
 use serde_json::{Value, json};
-use spin_sdk::http::{Method, Request, Response};
 
 /// How long intake waits for screening, in milliseconds: within the invocation's deadline
 /// with room to store the application (screening bounds its own provider calls).
@@ -33,6 +31,21 @@ pub enum Verdict {
     Decline,
 }
 
+/// Screening's findings as the decision facts carry them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Flags {
+    /// A party matches a listed one with confidence.
+    pub sanctions_hit: bool,
+    /// A party may match a listed one, or could not be screened: a person must clear it.
+    pub sanctions_possible_match: bool,
+    /// Every person's identity was verified.
+    pub identity_verified: bool,
+    /// An identifier was used in more applications than the window allows.
+    pub velocity_exceeded: bool,
+    /// An open application for the same product and national id exists.
+    pub duplicate: bool,
+}
+
 /// The screening record kept with the application, and its verdict.
 pub struct Screened {
     /// What the application stores and answers as `screening`.
@@ -41,6 +54,8 @@ pub struct Screened {
     pub verdict: Verdict,
     /// Why, when not clear.
     pub reasons: Vec<String>,
+    /// The findings, for decisioning.
+    pub flags: Flags,
 }
 
 fn base_url() -> String {
@@ -78,6 +93,11 @@ fn unavailable(reason: &str) -> Screened {
         record: json!({ "sanctions": { "status": "unavailable" } }),
         verdict: Verdict::Refer,
         reasons: vec![reason.to_string()],
+        // Nothing is cleared unscreened: a person must look.
+        flags: Flags {
+            sanctions_possible_match: true,
+            ..Flags::default()
+        },
     }
 }
 
@@ -144,20 +164,27 @@ pub fn screen(application: &Application, id: &str, now: DateTime<Utc>) -> Screen
     let mut verdict = Verdict::Clear;
     let mut reasons = Vec::new();
     let mut screened = Vec::new();
+    let mut flags = Flags {
+        identity_verified: true,
+        ..Flags::default()
+    };
     for (result, role) in results.iter().zip(&roles) {
         let outcome = result["outcome"].as_str().unwrap_or("not_screened");
         match outcome {
             "hit" => {
                 verdict = Verdict::Decline;
+                flags.sanctions_hit = true;
                 reasons.push(format!("sanctions: the {role} matches a listed party"));
             }
             "possible_match" => {
                 verdict = verdict_at_least(verdict, Verdict::Refer);
+                flags.sanctions_possible_match = true;
                 reasons.push(format!("sanctions: the {role} may match a listed party"));
             }
             "clear" => {}
             _ => {
                 verdict = verdict_at_least(verdict, Verdict::Refer);
+                flags.sanctions_possible_match = true;
                 reasons.push(format!(
                     "sanctions: the {role} could not be screened (no list loaded)"
                 ));
@@ -178,6 +205,9 @@ pub fn screen(application: &Application, id: &str, now: DateTime<Utc>) -> Screen
             .get(index)
             .cloned()
             .unwrap_or(json!({ "result": "unavailable" }));
+        if result["result"].as_str() != Some("verified") {
+            flags.identity_verified = false;
+        }
         match result["result"].as_str() {
             Some("verified") => {}
             Some("failed") => {
@@ -201,6 +231,7 @@ pub fn screen(application: &Application, id: &str, now: DateTime<Utc>) -> Screen
     for check in velocity["checks"].as_array().into_iter().flatten() {
         if check["exceeded"] == true {
             verdict = verdict_at_least(verdict, Verdict::Refer);
+            flags.velocity_exceeded = true;
             reasons.push(format!(
                 "velocity: the {} was used in {} applications within {} days",
                 check["kind"]
@@ -214,6 +245,7 @@ pub fn screen(application: &Application, id: &str, now: DateTime<Utc>) -> Screen
     }
     if let Some(other) = velocity["duplicate_of"].as_str() {
         verdict = verdict_at_least(verdict, Verdict::Refer);
+        flags.duplicate = true;
         reasons.push(format!(
             "duplicate: application {other} for the same product and national id is open"
         ));
@@ -227,6 +259,7 @@ pub fn screen(application: &Application, id: &str, now: DateTime<Utc>) -> Screen
         }),
         verdict,
         reasons,
+        flags,
     }
 }
 
@@ -238,14 +271,7 @@ fn verdict_at_least(now: Verdict, floor: Verdict) -> Verdict {
     }
 }
 
-/// Forwards an admin's list upload to the screening stage and relays its answer.
-pub fn forward_list(method: Method, body: Vec<u8>) -> Result<Response, Problem> {
-    let request = Request::builder()
-        .method(method)
-        .uri(format!("{}/sanctions", base_url()))
-        .header("content-type", "application/json")
-        .body(body)
-        .build();
-    let sent: Result<Response, _> = spin_sdk::http::run(spin_sdk::http::send(request));
-    sent.map_err(|_| Problem::unavailable("the screening stage is unavailable"))
+/// Where the screening stage keeps its sanctions list.
+pub fn sanctions_url() -> String {
+    format!("{}/sanctions", base_url())
 }

@@ -18,7 +18,7 @@ pub mod wit {
     wit_bindgen::generate!({
         world: "lending:policy/records",
         path: "../../wit/policy.wit",
-        additional_derives: [PartialEq, Eq],
+        additional_derives: [PartialEq, Eq, serde::Serialize, serde::Deserialize],
     });
     pub use self::lending::policy::types::*;
 }
@@ -93,6 +93,15 @@ impl Reasons {
                 text: r.text.into(),
             })
             .collect()
+    }
+}
+
+/// The outcome as stored and answered: `approve`, `decline` or `refer`.
+pub fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Approve => "approve",
+        Outcome::Decline => "decline",
+        Outcome::Refer => "refer",
     }
 }
 

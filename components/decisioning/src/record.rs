@@ -1,0 +1,150 @@
+//! Decisions as stored, in the key-value store labelled `decisions`.
+//!
+//! | key | value |
+//! |---|---|
+//! | `decision/{id}` | a [`Decision`]: the policy (name, version, wasm SHA-256), the exact facts and their digest, the outcome, reasons and offers, the timings |
+//!
+//! An automated decision's id follows from its application (`dec_{application}`): it is
+//! created *pending*, with its facts, before the policy runs, so a policy that traps or
+//! runs past its deadline leaves the inputs behind and intake, which knows the id, refers
+//! the application as "policy unavailable". A second decide call for the same application
+//! answers the decision already made.
+
+use chrono::{DateTime, Utc};
+use lendkit::Problem;
+use lendkit::idempotency::store_problem;
+use lendstore::{Change, Created, Kv};
+use policykit::wit::{Offer, Reason};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::facts::Facts;
+
+/// Compare-and-swap attempts when completing a decision.
+const UPDATE_ATTEMPTS: u32 = 8;
+
+/// Which policy decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRef {
+    /// Its name.
+    pub name: String,
+    /// Its own version.
+    pub version: String,
+    /// SHA-256 of its `.wasm`, as the deployment records it.
+    pub wasm_sha256: String,
+}
+
+/// How long each stage took.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Scoring (bureau pulls included), milliseconds.
+    pub scoring_ms: u64,
+    /// The policy's evaluation, microseconds.
+    pub policy_us: u64,
+}
+
+/// Who or what decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The policy.
+    Automated,
+    /// A person, in review.
+    Review,
+}
+
+/// A stored decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Its id.
+    pub id: String,
+    /// The application decided.
+    pub application_id: String,
+    /// Automated or by review.
+    pub kind: Kind,
+    /// Whether the outcome is known yet (a pending decision has only its inputs).
+    pub pending: bool,
+    /// The policy, for an automated decision.
+    pub policy: Option<PolicyRef>,
+    /// The exact facts the policy received.
+    pub facts: Option<Facts>,
+    /// SHA-256 of the facts' JSON.
+    pub facts_sha256: Option<String>,
+    /// What scoring found (pulls, scorecard, points), for reading.
+    pub scoring: serde_json::Value,
+    /// The outcome: `approve`, `decline` or `refer` ([`policykit::outcome_name`]).
+    pub outcome: Option<String>,
+    /// Principal reasons, most important first.
+    pub reasons: Vec<Reason>,
+    /// Offers, for an approval.
+    pub offers: Vec<Offer>,
+    /// The counter-offer, when less was offered than asked.
+    pub counter_offer: Option<Offer>,
+    /// Stage timings.
+    pub timings: Timings,
+    /// When it was made.
+    pub decided_at: DateTime<Utc>,
+    /// The reviewer (role and key id), for a review.
+    pub decided_by: Option<serde_json::Value>,
+    /// The reviewer's notes.
+    pub notes: Option<String>,
+}
+
+/// SHA-256 (hex) of `facts` as stored.
+pub fn digest(facts: &Facts) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(facts).unwrap_or_default(),
+    ))
+}
+
+fn key(id: &str) -> String {
+    format!("decision/{id}")
+}
+
+fn unreadable() -> Problem {
+    Problem::internal("a stored decision is unreadable")
+}
+
+/// The decision `id`, if any.
+pub fn get<K: Kv>(kv: &K, id: &str) -> Result<Option<Decision>, Problem> {
+    match kv.get(&key(id)).map_err(store_problem)? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| unreadable()),
+        None => Ok(None),
+    }
+}
+
+/// Creates `decision` unless one with its id exists: the existing one, if so.
+pub fn create<K: Kv>(kv: &K, decision: &Decision) -> Result<Option<Decision>, Problem> {
+    let bytes = serde_json::to_vec(decision).map_err(|_| unreadable())?;
+    match lendstore::create(kv, &key(&decision.id), &bytes).map_err(store_problem)? {
+        Created::Created => Ok(None),
+        Created::Exists(existing) => serde_json::from_slice(&existing)
+            .map(Some)
+            .map_err(|_| unreadable()),
+    }
+}
+
+/// Completes the pending decision `id` with `complete`; a decision already complete is
+/// answered as it stands.
+pub fn complete<K: Kv>(
+    kv: &K,
+    id: &str,
+    complete: impl Fn(&mut Decision),
+) -> Result<Decision, Problem> {
+    lendstore::update(kv, &key(id), UPDATE_ATTEMPTS, |current| {
+        let mut decision: Decision = current
+            .and_then(|bytes| serde_json::from_slice(bytes).ok())
+            .ok_or_else(|| lendstore::StoreError::Backend("the pending decision is gone".into()))?;
+        if !decision.pending {
+            return Ok(Change::Keep(decision));
+        }
+        complete(&mut decision);
+        decision.pending = false;
+        let bytes = serde_json::to_vec(&decision)
+            .map_err(|_| lendstore::StoreError::Backend("decision".into()))?;
+        Ok(Change::Write(bytes, decision))
+    })
+    .map_err(store_problem)
+}

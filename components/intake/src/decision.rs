@@ -1,0 +1,100 @@
+//! The decisioning stage, called for every application screening did not decline, through
+//! local service chaining (`decisioning_url`, by default `http://decisioning.spin.internal`,
+//! the private `decisioning` component, which scores the application and asks the credit
+//! policy). Its answer never fails an application: when decisioning cannot be reached in
+//! time, fails (a policy that traps, loops or runs out of memory is stopped by the host and
+//! fails its invocation) or answers nonsense, the application is referred to an underwriter
+//! as "policy unavailable" — stored, never lost.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use origination::Application;
+use serde_json::{Value, json};
+
+use crate::screening::Flags;
+
+/// How long intake waits for decisioning, in milliseconds (decisioning bounds scoring,
+/// and the host bounds the policy).
+pub const DECISIONING_TIMEOUT_MS: u64 = 10_000;
+/// The variable naming the decisioning service's base URL.
+pub const URL_VARIABLE: &str = "decisioning_url";
+/// Where decisioning is when the variable is not set.
+pub const DEFAULT_URL: &str = "http://decisioning.spin.internal";
+
+/// What decisioning concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Offers were made.
+    Approve,
+    /// Credit was refused.
+    Decline,
+    /// An underwriter decides.
+    Refer,
+}
+
+/// The decision kept with the application, and its outcome.
+pub struct Decided {
+    /// What the application stores and answers as `decision`.
+    pub record: Value,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+/// The automated decision's id for application `id` (as decisioning names it).
+pub fn decision_id(id: &str) -> String {
+    format!("dec_{id}")
+}
+
+fn unavailable(id: &str) -> Decided {
+    Decided {
+        record: json!({
+            "decision_id": decision_id(id),
+            "outcome": "refer",
+            "reasons": [{ "code": "policy-unavailable", "text": "policy unavailable: an underwriter will decide" }],
+            "offers": [],
+            "counter_offer": null,
+        }),
+        outcome: Outcome::Refer,
+    }
+}
+
+/// Decides application `id` (received `now`) with screening's `flags`.
+pub fn decide(application: &Application, id: &str, flags: Flags, now: DateTime<Utc>) -> Decided {
+    let body = json!({
+        "application_id": id,
+        "application": application,
+        "screening": flags,
+        "as_of": now.date_naive(),
+    });
+    let url = lendkit::vars::text(URL_VARIABLE).unwrap_or_else(|| DEFAULT_URL.to_string());
+    let answer = lendkit::outbound::post_json(
+        &format!("{}/decide", url.trim_end_matches('/')),
+        body.to_string().as_bytes(),
+        Duration::from_millis(DECISIONING_TIMEOUT_MS),
+    );
+    let Some(answer) = answer
+        .ok()
+        .filter(|a| a.status == 200 || a.status == 201)
+        .and_then(|a| serde_json::from_slice::<Value>(&a.body).ok())
+    else {
+        return unavailable(id);
+    };
+    let outcome = match answer["outcome"].as_str() {
+        Some("approve") => Outcome::Approve,
+        Some("decline") => Outcome::Decline,
+        Some("refer") => Outcome::Refer,
+        _ => return unavailable(id),
+    };
+    Decided {
+        record: json!({
+            "decision_id": answer["decision_id"],
+            "outcome": answer["outcome"],
+            "reasons": answer["reasons"],
+            "offers": answer["offers"],
+            "counter_offer": answer["counter_offer"],
+            "policy": answer["policy"],
+        }),
+        outcome,
+    }
+}

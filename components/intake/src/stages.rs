@@ -1,0 +1,85 @@
+//! Origination's later stages, reached through intake's public routes: decisioning and
+//! scoring are private endpoints, so the decisions, the credit reports and the scorecard
+//! administration they keep are read and changed here, with intake's authentication and
+//! roles, and relayed by local service chaining.
+
+use lendkit::{Ctx, Problem};
+use spin_sdk::http::{Method, Request, Response};
+
+use crate::decision;
+
+/// The variable naming the scoring service's base URL.
+pub const SCORING_URL_VARIABLE: &str = "scoring_url";
+/// Where scoring is when the variable is not set.
+pub const DEFAULT_SCORING_URL: &str = "http://scoring.spin.internal";
+
+/// Sends `method` `url` with `body` (JSON) and relays the answer's status, content type and
+/// body; a stage that cannot be reached is a 503.
+pub fn forward(method: Method, url: String, body: Vec<u8>) -> Result<Response, Problem> {
+    let request = Request::builder()
+        .method(method)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .build();
+    let sent: Result<Response, _> = spin_sdk::http::run(spin_sdk::http::send(request));
+    let answer = sent.map_err(|_| Problem::unavailable("an origination stage is unavailable"))?;
+    let mut builder = Response::builder();
+    builder.status(*answer.status());
+    if let Some(content_type) = answer.header("content-type").and_then(|v| v.as_str()) {
+        builder.header("content-type", content_type);
+    }
+    Ok(builder.body(answer.body().to_vec()).build())
+}
+
+fn decisioning(path: &str) -> String {
+    let base = lendkit::vars::text(decision::URL_VARIABLE)
+        .unwrap_or_else(|| decision::DEFAULT_URL.to_string());
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+fn scoring(path: &str) -> String {
+    let base = lendkit::vars::text(SCORING_URL_VARIABLE)
+        .unwrap_or_else(|| DEFAULT_SCORING_URL.to_string());
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// `GET /v1/decisions/{id}`.
+pub fn read_decision(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let id = ctx.param("id")?;
+    forward(
+        Method::Get,
+        decisioning(&format!("/decisions/{id}")),
+        Vec::new(),
+    )
+}
+
+/// `POST /v1/decisions/{id}/replay`.
+pub fn replay_decision(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let id = ctx.param("id")?;
+    forward(
+        Method::Post,
+        decisioning(&format!("/decisions/{id}/replay")),
+        Vec::new(),
+    )
+}
+
+/// `GET /v1/applications/{id}/credit-reports`.
+pub fn credit_reports(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let id = ctx.param("id")?;
+    forward(Method::Get, scoring(&format!("/reports/{id}")), Vec::new())
+}
+
+/// `POST /v1/admin/scorecards`.
+pub fn load_scorecard(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    forward(
+        Method::Post,
+        scoring("/scorecards"),
+        ctx.request.body().to_vec(),
+    )
+}
+
+/// `GET /v1/admin/scorecards`.
+pub fn scorecards(_ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    forward(Method::Get, scoring("/scorecards"), Vec::new())
+}
