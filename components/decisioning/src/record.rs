@@ -68,7 +68,7 @@ pub struct Decision {
     pub policy: Option<PolicyRef>,
     /// The exact facts the policy received.
     pub facts: Option<Facts>,
-    /// SHA-256 of the facts' JSON.
+    /// SHA-256 of the facts' canonical JSON ([`digest`]).
     pub facts_sha256: Option<String>,
     /// What scoring found (pulls, scorecard, points), for reading.
     pub scoring: serde_json::Value,
@@ -90,11 +90,13 @@ pub struct Decision {
     pub notes: Option<String>,
 }
 
-/// SHA-256 (hex) of `facts` as stored.
+/// SHA-256 (hex) of `facts` as canonical JSON ([`lendkit::json::canonical`]): what anyone
+/// holding the stored facts can recompute.
 pub fn digest(facts: &Facts) -> String {
-    hex::encode(Sha256::digest(
-        serde_json::to_vec(facts).unwrap_or_default(),
-    ))
+    let canonical = serde_json::to_value(facts)
+        .map(|value| lendkit::json::canonical(&value))
+        .unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 fn key(id: &str) -> String {

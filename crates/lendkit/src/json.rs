@@ -283,3 +283,37 @@ mod tests {
         assert_eq!(r.body(), br#"{"ok":true}"#);
     }
 }
+
+/// `value` printed as canonical JSON: every object's keys in sorted order, no whitespace,
+/// whatever order the value was built in — what a digest of a document is taken over, so
+/// anyone holding the document can recompute it.
+pub fn canonical(value: &serde_json::Value) -> String {
+    fn sorted(value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                serde_json::Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&map[k])))
+                        .collect(),
+                )
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(sorted).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
+}
+
+#[cfg(test)]
+mod canonical_tests {
+    #[test]
+    fn keys_are_sorted_at_every_depth_and_whitespace_dropped() {
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{ "b": [ {"z": 1, "a": 2} ], "a": "x" }"#).unwrap();
+        assert_eq!(super::canonical(&value), r#"{"a":"x","b":[{"a":2,"z":1}]}"#);
+    }
+}

@@ -5,6 +5,8 @@
 //! missing artifact fails the test with the command to run.
 #![deny(missing_docs)]
 
+pub mod origination;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -125,6 +127,8 @@ impl HostConfig {
                 ("ledger".into(), Backend::Memory),
                 ("applications".into(), Backend::Memory),
                 ("screening".into(), Backend::Memory),
+                ("scoring".into(), Backend::Memory),
+                ("decisions".into(), Backend::Memory),
             ],
             env: vec![
                 ("SPIN_VARIABLE_API_KEYS".into(), TEST_API_KEYS.into()),

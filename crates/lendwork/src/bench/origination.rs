@@ -12,6 +12,7 @@ use serde_json::json;
 use super::child::ChildHost;
 use super::load::{self, Plan, Planned};
 use super::report::{Report, Summary, us};
+use super::scenarios::PLATFORM_STORES;
 use crate::app::{App, HostOptions};
 use crate::manifest::Manifest;
 use crate::runtime_config::RuntimeConfig;
@@ -24,7 +25,6 @@ const CONNECTIONS: usize = 16;
 const ADMIN_KEY: &str = "bench-admin-key";
 const APPLICANT_KEY: &str = "bench-applicant-key";
 const HASH_KEY: &str = "bench-identifier-hash-key";
-const STORES: &[&str] = &["default", "ledger", "applications", "screening"];
 
 /// Syllables the synthetic names are made of: listed names and applicants' names share
 /// them, so a screening finds candidates to score, as real names do.
@@ -113,7 +113,7 @@ pub async fn intake(report: &mut Report, applications: usize) -> Result<()> {
         let keys = keys();
         let host = ChildHost::start(
             std::path::Path::new("spin.toml"),
-            STORES,
+            PLATFORM_STORES,
             store,
             &[
                 ("SPIN_VARIABLE_API_KEYS", &keys),
@@ -145,7 +145,7 @@ pub async fn intake(report: &mut Report, applications: usize) -> Result<()> {
 pub async fn screening(report: &mut Report, iterations: usize) -> Result<()> {
     let manifest = Manifest::load(std::path::Path::new("spin.toml"))?;
     let state = tempfile::tempdir()?;
-    let stores: String = STORES
+    let stores: String = PLATFORM_STORES
         .iter()
         .map(|label| format!("[key_value_store.{label}]\ntype = \"memory\"\n"))
         .collect();

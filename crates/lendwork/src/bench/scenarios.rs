@@ -25,7 +25,14 @@ const BENCH_KEY: &str = "bench-operations-key";
 /// queueing (on two cores, more connections only add latency).
 const CONNECTIONS: usize = 16;
 /// The store labels the platform's manifest uses.
-const PLATFORM_STORES: &[&str] = &["default", "ledger", "applications", "screening"];
+pub(crate) const PLATFORM_STORES: &[&str] = &[
+    "default",
+    "ledger",
+    "applications",
+    "screening",
+    "scoring",
+    "decisions",
+];
 /// The identifier hashing key the benchmark hosts run with (a required secret).
 const BENCH_HASH_KEY: &str = "bench-identifier-hash-key";
 

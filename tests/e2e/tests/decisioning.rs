@@ -1,0 +1,314 @@
+//! The synchronous origination pipeline through the built components on the real host:
+//! intake → screening → decisioning → scoring (and the bureau simulator) → the credit
+//! policy composed into decisioning. Every decision the tests make is checked against the
+//! policy's own rules run natively on the facts the component stored, replayed through the
+//! component, and read back by the roles that may.
+
+use lendwork_e2e::origination::*;
+use lendwork_e2e::{Host, HostConfig, RISK_KEY};
+use serde_json::{Value, json};
+
+/// The decision stored for `body`'s application, as risk reads it.
+fn stored_decision(host: &Host, body: &Value) -> Value {
+    let id = body["decision"]["decision_id"]
+        .as_str()
+        .expect("a decision id");
+    let reply = host.get_as(RISK_KEY, &format!("/v1/decisions/{id}"));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()
+}
+
+/// The status an outcome gives an application.
+fn status_of(outcome: &str) -> &'static str {
+    match outcome {
+        "approve" => "approved",
+        "decline" => "declined",
+        _ => "referred",
+    }
+}
+
+/// The policy's own rules, run natively on the facts the component stored, give the
+/// decision the component made; and the component's replay says so too.
+fn check_against_the_rules(host: &Host, decision: &Value) {
+    let facts = &decision["facts"];
+    let native = match facts["kind"].as_str().unwrap() {
+        "consumer" => {
+            let facts: policykit::wit::ConsumerFacts =
+                serde_json::from_value(facts["facts"].clone()).unwrap();
+            consumer_installment::rules::decide(&facts)
+        }
+        _ => {
+            let facts: policykit::wit::BusinessFacts =
+                serde_json::from_value(facts["facts"].clone()).unwrap();
+            sme_term::rules::decide(&facts)
+        }
+    };
+    assert_eq!(decision["outcome"], policykit::outcome_name(native.outcome));
+    assert_eq!(
+        decision["reasons"],
+        serde_json::to_value(&native.reasons).unwrap()
+    );
+    assert_eq!(
+        decision["offers"],
+        serde_json::to_value(&native.offers).unwrap()
+    );
+    assert_eq!(
+        decision["counter_offer"],
+        serde_json::to_value(&native.counter_offer).unwrap()
+    );
+    let digest = lendwork_e2e::sha256_hex(lendkit::json::canonical(facts).as_bytes());
+    assert_eq!(
+        decision["facts_sha256"],
+        digest.as_str(),
+        "the digest is of the facts as stored"
+    );
+    let id = decision["id"].as_str().unwrap();
+    let replay = host.post_json_as(RISK_KEY, &format!("/v1/decisions/{id}/replay"), &json!({}));
+    assert_eq!(replay.status, 200, "{}", replay.text());
+    let replay = replay.json();
+    assert_eq!(
+        (
+            &replay["identical"],
+            &replay["same_policy"],
+            &replay["facts_unchanged"]
+        ),
+        (&json!(true), &json!(true), &json!(true)),
+        "{replay}"
+    );
+}
+
+#[test]
+fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
+    for config in [
+        HostConfig::platform(),
+        HostConfig::platform().spin_semantics(),
+    ] {
+        let host = Host::start(config);
+        assert_eq!(load_list(&host, &sample_list()).status, 201);
+        // Different people, different bureau files: every outcome the policy reaches is
+        // the one its rules give.
+        let mut outcomes = std::collections::BTreeSet::new();
+        for _ in 0..12 {
+            let doc = personal("web");
+            let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
+            let outcome = body["decision"]["outcome"].as_str().unwrap().to_string();
+            assert_eq!(body["status"], status_of(&outcome), "{body}");
+            let events: Vec<&str> = body["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["event"].as_str().unwrap())
+                .collect();
+            assert_eq!(events, ["received", "screened", status_of(&outcome)]);
+            if outcome == "approve" {
+                assert!(!body["decision"]["offers"].as_array().unwrap().is_empty());
+            }
+            let decision = stored_decision(&host, &body);
+            assert_eq!(decision["policy"]["name"], "consumer-installment");
+            assert_eq!(decision["application_id"], body["id"]);
+            check_against_the_rules(&host, &decision);
+            // The policy saw no name, national id, date of birth or contact detail.
+            let facts = decision["facts"].to_string();
+            for field in ["national_id", "first_name", "last_name", "email", "phone"] {
+                let value = doc["applicant"][field].as_str().unwrap();
+                assert!(!facts.contains(value), "{field} reached the policy");
+            }
+            assert!(!facts.contains("1990-02-28"));
+            outcomes.insert(outcome);
+        }
+        assert!(!outcomes.is_empty());
+    }
+}
+
+#[test]
+fn special_files_decline_or_refer_for_their_reasons() {
+    let host = Host::start(HostConfig::platform());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let cases = [
+        ("Delinquent", "decline", "serious-delinquency"),
+        ("Bankrupt", "decline", "public-record"),
+        ("Nohit", "refer", "insufficient-credit-history"),
+        ("Thinfile", "refer", "insufficient-credit-history"),
+    ];
+    for (last_name, outcome, reason) in cases {
+        let mut doc = personal("web");
+        doc["applicant"]["last_name"] = json!(last_name);
+        let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
+        let decision = &body["decision"];
+        assert_eq!(decision["outcome"], outcome, "{last_name}: {decision}");
+        let codes: Vec<&str> = decision["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&reason), "{last_name}: {codes:?}");
+        check_against_the_rules(&host, &stored_decision(&host, &body));
+    }
+    // A bureau that fails refers without asking the policy, and says why.
+    let mut doc = personal("web");
+    doc["applicant"]["last_name"] = json!("Broken");
+    let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
+    assert_eq!(body["status"], "referred");
+    assert_eq!(body["decision"]["reasons"][0]["code"], "bureau-unavailable");
+    let decision = stored_decision(&host, &body);
+    assert_eq!(
+        (&decision["policy"], &decision["facts"]),
+        (&Value::Null, &Value::Null)
+    );
+    let replay = host.post_json_as(
+        RISK_KEY,
+        &format!("/v1/decisions/{}/replay", decision["id"].as_str().unwrap()),
+        &json!({}),
+    );
+    assert_eq!(replay.status, 409, "{}", replay.text());
+}
+
+#[test]
+fn business_applications_are_decided_by_the_business_policy() {
+    let host = Host::start(HostConfig::platform());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let body = created(&submit(&host, BROKER_KEY, &sme(), None));
+    let decision = stored_decision(&host, &body);
+    assert_eq!(decision["policy"]["name"], "sme-term");
+    let facts = &decision["facts"]["facts"];
+    assert_eq!(facts["owners"], 1);
+    assert_eq!(facts["owned_share"], "0.7500");
+    assert_eq!(facts["principal_owner"]["ownership"], "0.7500");
+    // Formed 2015-06-01: more than ten years in business.
+    assert!(
+        facts["affordability"]["months_in_business"]
+            .as_u64()
+            .unwrap()
+            > 120
+    );
+    assert!(
+        facts["score"]["scorecard"]
+            .as_str()
+            .unwrap()
+            .starts_with("sme-v1@")
+    );
+    check_against_the_rules(&host, &decision);
+    // A business on the sanctions list is declined by screening: no report is pulled.
+    let mut listed = sme();
+    listed["business"]["legal_name"] = json!("North Star Traders");
+    let body = created(&submit(&host, BROKER_KEY, &listed, None));
+    assert_eq!(
+        (&body["status"], &body["decision"]),
+        (&json!("declined"), &Value::Null)
+    );
+    let reports = host.get_as(
+        UNDERWRITER_KEY,
+        &format!(
+            "/v1/applications/{}/credit-reports",
+            body["id"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(reports.status, 404, "{}", reports.text());
+}
+
+#[test]
+fn credit_reports_are_kept_masked_and_reused_within_the_window() {
+    let host = Host::start(HostConfig::platform());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let first_doc = personal("web");
+    let first = created(&submit(&host, APPLICANT_KEY, &first_doc, None));
+    let id = first["id"].as_str().unwrap();
+    let reply = host.get_as(
+        UNDERWRITER_KEY,
+        &format!("/v1/applications/{id}/credit-reports"),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let reports = reply.json();
+    let report = &reports["reports"][0];
+    assert_eq!(report["kind"], "consumer");
+    for tradeline in report["report"]["tradelines"].as_array().unwrap() {
+        let number = tradeline["account_number"].as_str().unwrap();
+        assert!(number.starts_with("****") && number.len() == 8, "{number}");
+    }
+    assert_eq!(
+        host.get_as(
+            APPLICANT_KEY,
+            &format!("/v1/applications/{id}/credit-reports")
+        )
+        .status,
+        403
+    );
+    // The same person again (new contact details) within 30 days: the report is reused.
+    let mut again = personal("web");
+    again["applicant"]["national_id"] = first_doc["applicant"]["national_id"].clone();
+    let second = created(&submit(&host, APPLICANT_KEY, &again, None));
+    let (one, two) = (
+        stored_decision(&host, &first),
+        stored_decision(&host, &second),
+    );
+    assert_eq!(one["scoring"]["bureau"]["reused"], false);
+    assert_eq!(two["scoring"]["bureau"]["reused"], true);
+    assert_eq!(
+        one["scoring"]["bureau"]["report_id"],
+        two["scoring"]["bureau"]["report_id"]
+    );
+}
+
+#[test]
+fn risk_loads_scorecards_versioned_by_digest() {
+    let host = Host::start(HostConfig::platform());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let before = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+    let before = stored_decision(&host, &before);
+    let file = std::fs::read_to_string(
+        lendwork_e2e::workspace_root().join("data/scorecards/consumer-v1.json"),
+    )
+    .unwrap();
+    let mut card: Value = serde_json::from_str(&file).unwrap();
+    card["name"] = json!("consumer-v2");
+    card["base_points"] = json!(300);
+    let auth = format!("Bearer {RISK_KEY}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", auth.as_str()),
+    ];
+    let reply = host.request(
+        "POST",
+        "/v1/admin/scorecards",
+        &headers,
+        Some(card.to_string().as_bytes()),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let loaded = reply.json();
+    let id = loaded["id"].as_str().unwrap().to_string();
+    let digest = lendwork_e2e::sha256_hex(card.to_string().as_bytes());
+    assert_eq!(id, format!("consumer-v2@{}", &digest[..12]));
+    let after = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+    let after = stored_decision(&host, &after);
+    assert_eq!(after["facts"]["facts"]["score"]["scorecard"], id.as_str());
+    assert!(
+        before["facts"]["facts"]["score"]["scorecard"]
+            .as_str()
+            .unwrap()
+            .starts_with("consumer-v1@")
+    );
+    // A scorecard whose bins leave a gap changes nothing; nor may anyone but risk load one.
+    card["attributes"][0]["bins"][2]["min"] = json!("590");
+    let bad = host.request(
+        "POST",
+        "/v1/admin/scorecards",
+        &headers,
+        Some(card.to_string().as_bytes()),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.text());
+    let listed = host.get_as(RISK_KEY, "/v1/admin/scorecards").json();
+    assert_eq!(listed["scorecards"][0]["scorecard"], id.as_str());
+    assert_eq!(
+        host.get_as(UNDERWRITER_KEY, "/v1/admin/scorecards").status,
+        403
+    );
+    assert_eq!(
+        host.get_as(
+            APPLICANT_KEY,
+            &format!("/v1/decisions/{}", after["id"].as_str().unwrap())
+        )
+        .status,
+        403
+    );
+}
