@@ -32,6 +32,7 @@ const GUESTS: &[&str] = &[
     "probe",
     "idempotent",
     "misbehave",
+    "rogue-policy",
     "ticker",
     "mathbench-component",
 ];

@@ -47,7 +47,8 @@ pub const COMPONENT: &str = "decisioning";
 pub const STORE_LABEL: &str = "decisions";
 /// Where scoring is when `scoring_url` is not set.
 pub const DEFAULT_SCORING_URL: &str = "http://scoring.spin.internal";
-/// How long decisioning waits for scoring (which bounds its own bureau calls).
+/// How long decisioning waits for scoring (which bounds each bureau call by
+/// `bureau_timeout_ms`, 2.5 s by default, and pulls at most two reports).
 pub const SCORING_TIMEOUT_MS: u64 = 6_000;
 
 /// The routes (`Access::Public`: the trigger is private, see the module docs).

@@ -14,9 +14,13 @@ use serde_json::{Value, json};
 
 use crate::screening::Flags;
 
-/// How long intake waits for decisioning, in milliseconds (decisioning bounds scoring,
-/// and the host bounds the policy).
-pub const DECISIONING_TIMEOUT_MS: u64 = 10_000;
+/// The part of intake's invocation that decisioning may use, in milliseconds from the
+/// request's start: what is left leaves room to store the application before the
+/// invocation's deadline (10 s by default) — a policy that loops is given up on here, and
+/// stopped by the host at decisioning's own deadline.
+pub const DECIDED_BY_MS: u64 = 8_500;
+/// Intake always gives decisioning at least this long, in milliseconds.
+pub const DECISIONING_MIN_MS: u64 = 500;
 /// The variable naming the decisioning service's base URL.
 pub const URL_VARIABLE: &str = "decisioning_url";
 /// Where decisioning is when the variable is not set.
@@ -59,8 +63,18 @@ fn unavailable(id: &str) -> Decided {
     }
 }
 
-/// Decides application `id` (received `now`) with screening's `flags`.
-pub fn decide(application: &Application, id: &str, flags: Flags, now: DateTime<Utc>) -> Decided {
+/// Decides application `id` (received `now`) with screening's `flags`, `elapsed` into the
+/// request.
+pub fn decide(
+    application: &Application,
+    id: &str,
+    flags: Flags,
+    now: DateTime<Utc>,
+    elapsed: Duration,
+) -> Decided {
+    let budget = Duration::from_millis(DECIDED_BY_MS)
+        .saturating_sub(elapsed)
+        .max(Duration::from_millis(DECISIONING_MIN_MS));
     let body = json!({
         "application_id": id,
         "application": application,
@@ -71,7 +85,7 @@ pub fn decide(application: &Application, id: &str, flags: Flags, now: DateTime<U
     let answer = lendkit::outbound::post_json(
         &format!("{}/decide", url.trim_end_matches('/')),
         body.to_string().as_bytes(),
-        Duration::from_millis(DECISIONING_TIMEOUT_MS),
+        budget,
     );
     let Some(answer) = answer
         .ok()

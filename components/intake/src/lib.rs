@@ -229,6 +229,7 @@ fn limit_token_submissions<K: lendstore::Kv>(
 
 /// Validates and stores one application, at most once per idempotency key.
 fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response, Problem> {
+    let started = std::time::Instant::now();
     let principal = ctx.principal()?.clone();
     let store = idempotency::open(STORE_LABEL)?;
     idempotency::run(&store, ctx, idempotency_key, || {
@@ -253,7 +254,7 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
         let screened = screening::screen(&application, &id, now);
         // A confident sanctions match is declined before any credit report is pulled.
         let decided = (screened.verdict != screening::Verdict::Decline)
-            .then(|| decision::decide(&application, &id, screened.flags, now));
+            .then(|| decision::decide(&application, &id, screened.flags, now, started.elapsed()));
         let record = applications::create(
             &store,
             id,

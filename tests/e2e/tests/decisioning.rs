@@ -312,3 +312,63 @@ fn risk_loads_scorecards_versioned_by_digest() {
         403
     );
 }
+
+/// The platform's manifest with decisioning's consumer policy replaced by the rogue test
+/// policy (paths made absolute, since the copy lives elsewhere).
+fn rogue_manifest() -> HostConfig {
+    let root = lendwork_e2e::workspace_root();
+    let manifest = std::fs::read_to_string(root.join("spin.toml")).unwrap();
+    let target = format!("\"{}/target/", root.display());
+    let rogue = manifest
+        .replace(
+            "target/wasm32-wasip2/release/consumer_installment.wasm",
+            "target/wasm32-wasip2/release/rogue_policy.wasm",
+        )
+        .replace("\"target/", &target);
+    assert!(rogue.contains("rogue_policy.wasm"));
+    let dir = root
+        .join("target/tmp")
+        .join(lendwork_e2e::unique("rogue-manifest"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("spin.toml"), rogue).unwrap();
+    HostConfig {
+        manifest: dir.join("spin.toml"),
+        ..HostConfig::platform()
+    }
+}
+
+#[test]
+fn a_policy_that_traps_loops_or_exhausts_memory_is_contained_and_the_application_kept() {
+    let host = Host::start(rogue_manifest());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    for purpose in ["trap", "memory", "loop"] {
+        let mut doc = personal("web");
+        doc["purpose"] = json!(purpose);
+        let started = std::time::Instant::now();
+        let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
+        assert_eq!(body["status"], "referred", "{purpose}: {body}");
+        assert_eq!(
+            body["decision"]["reasons"][0]["code"], "policy-unavailable",
+            "{purpose}"
+        );
+        // Stored, never lost: the application reads back as referred.
+        let id = body["id"].as_str().unwrap();
+        let read = host.get_as(UNDERWRITER_KEY, &format!("/v1/applications/{id}"));
+        assert_eq!(read.json()["status"], "referred", "{purpose}");
+        // The decision's inputs were stored before the policy ran.
+        let decision = stored_decision(&host, &body);
+        assert_eq!(decision["pending"], true, "{purpose}");
+        assert_eq!(decision["policy"]["name"], "rogue", "{purpose}");
+        assert!(decision["facts"]["facts"]["request"]["purpose"] == purpose);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{purpose}"
+        );
+        // And the platform still serves: the same policy's ordinary answer comes through.
+        let ordinary = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+        assert_eq!(
+            ordinary["decision"]["reasons"][0]["code"], "rogue-policy",
+            "after {purpose}"
+        );
+    }
+}
