@@ -8,6 +8,8 @@
 //! Routes (private: intake's public routes forward here):
 //! * `POST /decide` — `{"application_id", "application", "screening", "as_of"}`: the
 //!   decision (`decision_id`, `outcome`, `reasons`, `offers`, `counter_offer`, `policy`);
+//! * `POST /reviews` — an underwriter's decision for a referred application, recorded once
+//!   per application (a second, different one is a 409);
 //! * `GET /decisions/{id}` — a stored decision, inputs and all;
 //! * `POST /decisions/{id}/replay` — the stored facts through the policy in force: whether
 //!   its answer is identical, and whether that policy is the one that decided.
@@ -59,6 +61,13 @@ pub const ROUTES: &[Route] = &[
         access: Access::Public,
         summary: "Decide an application (private)",
         handler: decide,
+    },
+    Route {
+        method: Method::Post,
+        path: "/reviews",
+        access: Access::Public,
+        summary: "Record an underwriter's decision (private)",
+        handler: record_review,
     },
     Route {
         method: Method::Get,
@@ -287,6 +296,70 @@ fn decide(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         d.decided_at = Utc::now();
     })?;
     lendkit::json::respond(201, &answer(&decision))
+}
+
+/// What intake records for a review.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewRequest {
+    decision_id: String,
+    application_id: String,
+    outcome: String,
+    reasons: Vec<policykit::wit::Reason>,
+    offers: Vec<policykit::wit::Offer>,
+    notes: Option<String>,
+    decided_by: Value,
+}
+
+fn record_review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let review: ReviewRequest = ctx.json()?;
+    if !matches!(review.outcome.as_str(), "approve" | "decline") {
+        return Err(
+            Problem::validation(Vec::new()).with_error("outcome", "must be approve or decline")
+        );
+    }
+    let store = idempotency::open(STORE_LABEL)?;
+    let decision = Decision {
+        id: review.decision_id,
+        application_id: review.application_id,
+        kind: Kind::Review,
+        pending: false,
+        policy: None,
+        facts: None,
+        facts_sha256: None,
+        scoring: Value::Null,
+        outcome: Some(review.outcome),
+        reasons: review.reasons,
+        offers: review.offers,
+        counter_offer: None,
+        timings: Timings::default(),
+        decided_at: Utc::now(),
+        decided_by: Some(review.decided_by),
+        notes: review.notes,
+    };
+    match record::create(&store, &decision)? {
+        None => lendkit::json::respond(201, &answer(&decision)),
+        // The same review again (a retry): answered as recorded.
+        Some(existing)
+            if (
+                &existing.decided_by,
+                &existing.outcome,
+                &existing.reasons,
+                &existing.offers,
+                &existing.notes,
+            ) == (
+                &decision.decided_by,
+                &decision.outcome,
+                &decision.reasons,
+                &decision.offers,
+                &decision.notes,
+            ) =>
+        {
+            lendkit::json::respond(200, &answer(&existing))
+        }
+        Some(_) => Err(Problem::new(409, "already-reviewed", "Already reviewed")
+            .with_detail("another review of this application is recorded")),
+    }
 }
 
 fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {

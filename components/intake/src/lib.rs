@@ -11,6 +11,7 @@ pub mod applications;
 pub mod decision;
 pub mod documents;
 pub mod record;
+pub mod review;
 pub mod screening;
 pub mod stages;
 
@@ -119,6 +120,20 @@ pub const ROUTES: &[Route] = &[
         access: Access::PartnerWebhook,
         summary: "Submit a loan application as a signed partner webhook",
         handler: submit_webhook,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/review-queue",
+        access: Access::Roles(&[Role::Underwriter]),
+        summary: "Referred applications awaiting an underwriter, oldest first, with the reasons",
+        handler: review::queue,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/applications/{id}/review",
+        access: Access::Roles(&[Role::Underwriter]),
+        summary: "Record an underwriter's outcome for a referred application",
+        handler: review::review,
     },
     Route {
         method: Method::Get,
@@ -402,15 +417,9 @@ fn verify_document(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     lendkit::json::respond(200, &document)
 }
 
-fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    let store = idempotency::open(STORE_LABEL)?;
-    let status = match ctx.query.get("status") {
-        None => None,
-        Some(name) => Some(Status::from_name(name).ok_or_else(|| {
-            Problem::bad_request("invalid query")
-                .with_error("status", "must be received, screened, referred or declined")
-        })?),
-    };
+/// A listing's `after` (a log position, 0 for the start) and `limit` (1 to
+/// [`PAGE_LIMIT_MAX`], [`PAGE_LIMIT_DEFAULT`] when not given).
+pub fn page_query(ctx: &Ctx<'_>) -> Result<(u64, usize), Problem> {
     let after = ctx.query.parse_as::<u64>("after")?.unwrap_or(0);
     let limit = ctx
         .query
@@ -420,6 +429,21 @@ fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         return Err(Problem::bad_request("invalid query")
             .with_error("limit", format!("must be from 1 to {PAGE_LIMIT_MAX}")));
     }
+    Ok((after, limit))
+}
+
+fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let store = idempotency::open(STORE_LABEL)?;
+    let status = match ctx.query.get("status") {
+        None => None,
+        Some(name) => Some(Status::from_name(name).ok_or_else(|| {
+            Problem::bad_request("invalid query").with_error(
+                "status",
+                "must be received, screened, referred, approved or declined",
+            )
+        })?),
+    };
+    let (after, limit) = page_query(ctx)?;
     let page = applications::list(&store, status, after, limit)?;
     let views: Vec<Value> = page
         .records

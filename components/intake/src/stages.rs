@@ -32,7 +32,8 @@ pub fn forward(method: Method, url: String, body: Vec<u8>) -> Result<Response, P
     Ok(builder.body(answer.body().to_vec()).build())
 }
 
-fn decisioning(path: &str) -> String {
+/// The URL of `path` on the decisioning stage.
+pub fn decisioning(path: &str) -> String {
     let base = lendkit::vars::text(decision::URL_VARIABLE)
         .unwrap_or_else(|| decision::DEFAULT_URL.to_string());
     format!("{}{path}", base.trim_end_matches('/'))

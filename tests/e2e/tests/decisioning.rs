@@ -372,3 +372,143 @@ fn a_policy_that_traps_loops_or_exhausts_memory_is_contained_and_the_application
         );
     }
 }
+
+/// A referred application: the bureau holds no file for a `Nohit` applicant.
+fn referred(host: &Host) -> Value {
+    let mut doc = personal("web");
+    doc["applicant"]["last_name"] = json!("Nohit");
+    let body = created(&submit(host, APPLICANT_KEY, &doc, None));
+    assert_eq!(body["status"], "referred", "{body}");
+    body
+}
+
+fn review(host: &Host, key: &str, id: &str, body: &Value) -> lendwork_e2e::Reply {
+    host.post_json_as(key, &format!("/v1/applications/{id}/review"), body)
+}
+
+#[test]
+fn underwriters_work_the_review_queue_oldest_first_once_per_application() {
+    let host = Host::start(HostConfig::platform().spin_semantics());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let (first, second, third) = (referred(&host), referred(&host), referred(&host));
+    let queue = host.get_as(UNDERWRITER_KEY, "/v1/review-queue?limit=10");
+    assert_eq!(queue.status, 200, "{}", queue.text());
+    let queue = queue.json();
+    let ids: Vec<&Value> = queue["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&first["id"], &second["id"], &third["id"]],
+        "oldest first"
+    );
+    assert_eq!(
+        queue["applications"][0]["reasons"][0]["code"],
+        "insufficient-credit-history"
+    );
+    assert_eq!(host.get_as(APPLICANT_KEY, "/v1/review-queue").status, 403);
+
+    // Approve the first with an adjusted offer: stored as a review decision, applied once.
+    let id = first["id"].as_str().unwrap();
+    let offer = json!({ "amount": "8000.00", "term_months": 36, "annual_rate": "0.1899", "origination_fee": "160.00" });
+    let approved = review(
+        &host,
+        UNDERWRITER_KEY,
+        id,
+        &json!({ "outcome": "approve", "offer": offer, "notes": "verified income by paystub" }),
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    let approved = approved.json();
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decision"]["offers"][0], offer);
+    assert_eq!(
+        approved["history"].as_array().unwrap().last().unwrap()["event"],
+        "review_approve"
+    );
+    let decision = host
+        .get_as(RISK_KEY, &format!("/v1/decisions/rev_{id}"))
+        .json();
+    assert_eq!(
+        (&decision["kind"], &decision["outcome"]),
+        (&json!("review"), &json!("approve"))
+    );
+    assert_eq!(decision["decided_by"]["role"], "underwriter");
+    assert_eq!(decision["notes"], "verified income by paystub");
+    // Reviewed already: a second review is refused, and the queue moves on.
+    let again = review(&host, UNDERWRITER_KEY, id, &json!({ "outcome": "decline" }));
+    assert_eq!(again.status, 409, "{}", again.text());
+    let queue = host.get_as(UNDERWRITER_KEY, "/v1/review-queue").json();
+    assert_eq!(queue["applications"][0]["id"], second["id"]);
+
+    // Bad reviews change nothing.
+    let second_id = second["id"].as_str().unwrap();
+    for (bad, field) in [
+        (json!({ "outcome": "approve" }), "/offer"),
+        (json!({ "outcome": "maybe" }), "/outcome"),
+        (
+            json!({ "outcome": "approve", "offer": { "amount": "999999.00", "term_months": 36, "annual_rate": "0.1", "origination_fee": "0" } }),
+            "/offer/amount",
+        ),
+        (
+            json!({ "outcome": "decline", "reasons": [{ "code": "", "text": "x" }] }),
+            "/reasons",
+        ),
+    ] {
+        let reply = review(&host, UNDERWRITER_KEY, second_id, &bad);
+        assert_eq!(reply.status, 422, "{bad}: {}", reply.text());
+        let problem = reply.json();
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap_or_default())
+            .collect();
+        assert!(fields.contains(&field), "{bad}: {fields:?}");
+    }
+    assert_eq!(
+        review(
+            &host,
+            APPLICANT_KEY,
+            second_id,
+            &json!({ "outcome": "decline" })
+        )
+        .status,
+        403
+    );
+    let still = host
+        .get_as(UNDERWRITER_KEY, &format!("/v1/applications/{second_id}"))
+        .json();
+    assert_eq!(still["status"], "referred");
+
+    // Two reviewers at once: exactly one review is recorded.
+    let third_id = third["id"].as_str().unwrap().to_string();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let reviews = [UNDERWRITER_KEY, ADMIN_KEY].map(|key| {
+            let (host, id) = (&host, third_id.clone());
+            scope.spawn(move || {
+                review(
+                    host,
+                    key,
+                    &id,
+                    &json!({ "outcome": "decline", "notes": key }),
+                )
+                .status
+            })
+        });
+        reviews.map(|r| r.join().unwrap()).to_vec()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, [200, 409], "{statuses:?}");
+    let declined = host
+        .get_as(UNDERWRITER_KEY, &format!("/v1/applications/{third_id}"))
+        .json();
+    assert_eq!(declined["status"], "declined");
+    assert_eq!(
+        declined["decision"]["reasons"][0]["code"],
+        "underwriter-decline"
+    );
+}
