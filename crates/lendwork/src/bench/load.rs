@@ -30,9 +30,9 @@ pub struct Planned {
 }
 
 impl Planned {
-    /// Sends the request to `component` of `app` in-process (no network) and checks that it
-    /// was answered with a success.
-    pub async fn invoke(self, app: &crate::app::App, component: &str, depth: u32) -> Result<()> {
+    /// Sends the request to `component` of `app` in-process (no network), checks that it
+    /// was answered with a success, and hands back the answer's body.
+    pub async fn invoke(self, app: &crate::app::App, component: &str, depth: u32) -> Result<Bytes> {
         let mut request = hyper::Request::builder()
             .method(self.method)
             .uri(format!("http://localhost{}", self.path));
@@ -42,9 +42,9 @@ impl Planned {
         let request = request.body(crate::app::full_body(self.body))?;
         let response = app.invoke_http(component, request, depth).await?;
         let status = response.status();
-        crate::app::collect_body(response.into_body()).await?;
+        let body = crate::app::collect_body(response.into_body()).await?;
         anyhow::ensure!(status.is_success(), "{component} answered {status}");
-        Ok(())
+        Ok(body)
     }
 }
 
