@@ -7,12 +7,14 @@
 //! [`capabilities`] backed by [`kv`] stores chosen in the [`runtime_config`].
 #![deny(missing_docs)]
 
+pub mod api_client;
 pub mod app;
 pub mod bench;
 pub mod calc_cli;
 pub mod capabilities;
 pub mod compose;
 pub mod cron;
+pub mod decisions_cli;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;

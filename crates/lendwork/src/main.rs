@@ -27,6 +27,8 @@ enum Command {
     Calc(lendwork::calc_cli::CalcArgs),
     /// The sanctions list screening uses, through the platform's admin API.
     Sanctions(lendwork::sanctions_cli::SanctionsArgs),
+    /// Stored credit decisions: show one, or replay it through the policy and compare.
+    Decisions(lendwork::decisions_cli::DecisionsArgs),
     /// Runs the benchmarks and prints (optionally writes) their figures.
     Bench(lendwork::bench::BenchArgs),
     /// The benchmarks' baseline: a bare HTTP server without WebAssembly.
@@ -199,6 +201,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Calc(args) => std::process::exit(lendwork::calc_cli::run(&args)),
         // A client of the platform's HTTP API: no runtime either.
         Command::Sanctions(args) => std::process::exit(lendwork::sanctions_cli::run(&args)),
+        Command::Decisions(args) => std::process::exit(lendwork::decisions_cli::run(&args)),
         other => other,
     };
     init_logging(&command);
@@ -221,7 +224,7 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             // Answered above, before the runtime started.
-            Command::Calc(_) | Command::Sanctions(_) => Ok(()),
+            Command::Calc(_) | Command::Sanctions(_) | Command::Decisions(_) => Ok(()),
         }
     })
 }

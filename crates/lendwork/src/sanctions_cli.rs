@@ -8,7 +8,7 @@
 //!
 //! A refusal prints the platform's RFC 9457 problem on stderr and exits with
 //! [`EXIT_REFUSED`]; a file that cannot be read or a platform that cannot be reached exits
-//! with [`EXIT_IO`].
+//! with [`EXIT_IO`] ([`crate::api_client`]).
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +16,8 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets};
 use serde_json::{Value, json};
 
-/// Exit code of a list loaded (or shown).
-pub const EXIT_OK: i32 = 0;
-/// Exit code when a file cannot be read or the platform cannot be reached.
-pub const EXIT_IO: i32 = 1;
-/// Exit code when the platform refuses the request (its problem is on stderr).
-pub const EXIT_REFUSED: i32 = 2;
+use crate::api_client::ApiArgs;
+pub use crate::api_client::{EXIT_IO, EXIT_OK, EXIT_REFUSED};
 /// Largest list file read, in bytes (the route takes 16 MiB in all).
 pub const FILE_BYTES_MAX: u64 = 16 << 20;
 
@@ -30,17 +26,8 @@ pub const FILE_BYTES_MAX: u64 = 16 << 20;
 pub struct SanctionsArgs {
     #[command(subcommand)]
     command: SanctionsCommand,
-    /// The platform's base URL.
-    #[arg(
-        long,
-        global = true,
-        default_value = "http://127.0.0.1:3000",
-        env = "LENDWORK_URL"
-    )]
-    url: String,
-    /// An admin API key.
-    #[arg(long, global = true, env = "LENDWORK_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
+    #[command(flatten)]
+    api: ApiArgs,
 }
 
 #[derive(Subcommand)]
@@ -72,11 +59,10 @@ fn read(path: &Path) -> Result<String, String> {
 
 /// Runs `lendwork sanctions`; the process exit code.
 pub fn run(args: &SanctionsArgs) -> i32 {
-    let Some(key) = args.api_key.as_deref() else {
-        eprintln!("error: an admin API key is needed: --api-key or LENDWORK_API_KEY");
-        return EXIT_IO;
+    let client = match args.api.client("an admin") {
+        Ok(client) => client,
+        Err(code) => return code,
     };
-    let url = format!("{}/v1/admin/sanctions", args.url.trim_end_matches('/'));
     let body = match &args.command {
         SanctionsCommand::Status => None,
         SanctionsCommand::Load { sdn, alt, add } => {
@@ -99,41 +85,12 @@ pub fn run(args: &SanctionsArgs) -> i32 {
             }
         }
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let auth = format!("Bearer {key}");
-    let sent = match &body {
-        Some(body) => agent
-            .post(&url)
-            .header("authorization", &auth)
-            .header("content-type", "application/json")
-            .send(body.to_string().as_bytes()),
-        None => agent.get(&url).header("authorization", &auth).call(),
-    };
-    let mut response = match sent {
-        Ok(response) => response,
-        Err(e) => {
-            eprintln!("error: cannot reach {url}: {e}");
-            return EXIT_IO;
-        }
-    };
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap_or_default();
-    if !(200..300).contains(&status) {
-        eprintln!("{text}");
-        return EXIT_REFUSED;
-    }
-    match serde_json::from_str::<Value>(&text) {
+    match client.send("/v1/admin/sanctions", body.as_ref()) {
         Ok(info) => {
             println!("{}", table(&info));
             EXIT_OK
         }
-        Err(_) => {
-            eprintln!("error: the platform answered {status} with a body that is not JSON");
-            EXIT_IO
-        }
+        Err(code) => code,
     }
 }
 

@@ -117,6 +117,17 @@ pub struct HostConfig {
     pub args: Vec<String>,
 }
 
+/// SHA-256 (hex) of a built component, by its file name (empty when it is not built).
+pub fn wasm_sha256(file: &str) -> String {
+    std::fs::read(
+        workspace_root()
+            .join("target/wasm32-wasip2/release")
+            .join(file),
+    )
+    .map(|bytes| sha256_hex(&bytes))
+    .unwrap_or_default()
+}
+
 impl HostConfig {
     /// The repository's own `spin.toml`, every store in memory, test API keys.
     pub fn platform() -> HostConfig {
@@ -135,6 +146,15 @@ impl HostConfig {
                 (
                     "SPIN_VARIABLE_IDENTIFIER_HASH_KEY".into(),
                     "test-identifier-hash-key".into(),
+                ),
+                // Decisions record the digests of the policies decisioning is composed with.
+                (
+                    "SPIN_VARIABLE_CONSUMER_POLICY_SHA256".into(),
+                    wasm_sha256("consumer_installment.wasm"),
+                ),
+                (
+                    "SPIN_VARIABLE_BUSINESS_POLICY_SHA256".into(),
+                    wasm_sha256("sme_term.wasm"),
                 ),
             ],
             args: Vec::new(),
@@ -405,6 +425,17 @@ impl Host {
             headers.push(("authorization", &auth));
         }
         self.request("POST", path, &headers, Some(body.to_string().as_bytes()))
+    }
+
+    /// Runs `lendwork <args>` as a client of this host (`--url` set, `key` in
+    /// `LENDWORK_API_KEY`), as an operator would.
+    pub fn cli(&self, args: &[&str], key: &str) -> std::process::Output {
+        Command::new(host_binary())
+            .args(args)
+            .args(["--url", &self.base_url])
+            .env("LENDWORK_API_KEY", key)
+            .output()
+            .expect("the lendwork binary runs")
     }
 
     /// Waits until `check` holds, polling; panics with `what` after `timeout`.

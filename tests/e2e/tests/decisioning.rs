@@ -105,6 +105,10 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
             }
             let decision = stored_decision(&host, &body);
             assert_eq!(decision["policy"]["name"], "consumer-installment");
+            assert_eq!(
+                decision["policy"]["wasm_sha256"],
+                lendwork_e2e::wasm_sha256("consumer_installment.wasm").as_str()
+            );
             assert_eq!(decision["application_id"], body["id"]);
             check_against_the_rules(&host, &decision);
             // The policy saw no name, national id, date of birth or contact detail.
@@ -118,6 +122,45 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
         }
         assert!(!outcomes.is_empty());
     }
+}
+
+#[test]
+fn operators_show_and_replay_decisions_from_the_cli() {
+    let host = Host::start(HostConfig::platform());
+    assert_eq!(load_list(&host, &sample_list()).status, 201);
+    let body = created(&submit(&host, APPLICANT_KEY, &personal("web"), None));
+    let id = body["decision"]["decision_id"].as_str().unwrap();
+    let shown = host.cli(&["decisions", "show", id], RISK_KEY);
+    let out = String::from_utf8_lossy(&shown.stdout);
+    assert_eq!(
+        shown.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        out.contains("consumer-installment")
+            && out.contains(body["decision"]["outcome"].as_str().unwrap()),
+        "{out}"
+    );
+    let replayed = host.cli(&["decisions", "replay", id], RISK_KEY);
+    let out = String::from_utf8_lossy(&replayed.stdout);
+    assert_eq!(replayed.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("identical — same policy: true, facts unchanged: true"),
+        "{out}"
+    );
+    // Refusals are the platform's problem on stderr, exit 2: an unknown decision, a role
+    // that may not read decisions.
+    let unknown = host.cli(&["decisions", "replay", "dec_nothing"], RISK_KEY);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("404"));
+    assert_eq!(
+        host.cli(&["decisions", "show", id], APPLICANT_KEY)
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]

@@ -563,15 +563,7 @@ fn only_admins_load_lists_and_bad_lists_change_nothing() {
 fn the_cli_loads_the_list_through_the_admin_api() {
     let host = Host::start(HostConfig::platform());
     let sample = lendwork_e2e::workspace_root().join("data/sanctions/sample");
-    let cli = |args: &[&str], key: &str| {
-        std::process::Command::new(lendwork_e2e::host_binary())
-            .arg("sanctions")
-            .args(args)
-            .args(["--url", &host.base_url])
-            .env("LENDWORK_API_KEY", key)
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str], key: &str| host.cli(&[&["sanctions"], args].concat(), key);
     let sdn = sample.join("sdn.csv");
     let alt = sample.join("alt.csv");
     let add = sample.join("add.csv");

@@ -1,0 +1,96 @@
+//! What the product commands of the CLI share: they are clients of the platform's HTTP API
+//! (`--url`, a role's API key from `--api-key` or `LENDWORK_API_KEY`), print a refusal's
+//! RFC 9457 problem on stderr, and exit with one of three codes.
+
+use clap::Args;
+use serde_json::Value;
+
+/// The arguments every product command takes.
+#[derive(Args)]
+pub struct ApiArgs {
+    /// The platform's base URL.
+    #[arg(
+        long,
+        global = true,
+        default_value = "http://127.0.0.1:3000",
+        env = "LENDWORK_URL"
+    )]
+    pub url: String,
+    /// An API key of the role the command needs.
+    #[arg(long, global = true, env = "LENDWORK_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+}
+
+impl ApiArgs {
+    /// A client with these arguments, or the exit code after saying that `role`'s key is
+    /// missing.
+    pub fn client(&self, role: &str) -> Result<Client, i32> {
+        Client::new(&self.url, self.api_key.as_deref(), role)
+    }
+}
+
+/// Exit code of a command that did what it was asked.
+pub const EXIT_OK: i32 = 0;
+/// Exit code when a file cannot be read or the platform cannot be reached.
+pub const EXIT_IO: i32 = 1;
+/// Exit code when the platform refuses the request (its problem is on stderr).
+pub const EXIT_REFUSED: i32 = 2;
+
+/// A client of the platform's API.
+pub struct Client {
+    base: String,
+    auth: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// A client of `url` with `key`, or the exit code after saying that `role`'s key is
+    /// missing.
+    pub fn new(url: &str, key: Option<&str>, role: &str) -> Result<Client, i32> {
+        let Some(key) = key else {
+            eprintln!("error: {role} API key is needed: --api-key or LENDWORK_API_KEY");
+            return Err(EXIT_IO);
+        };
+        Ok(Client {
+            base: url.trim_end_matches('/').to_string(),
+            auth: format!("Bearer {key}"),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+        })
+    }
+
+    /// Sends `body` (a POST) or nothing (a GET) to `path`; the answer's JSON, or the exit
+    /// code after printing why there is none.
+    pub fn send(&self, path: &str, body: Option<&Value>) -> Result<Value, i32> {
+        let url = format!("{}{path}", self.base);
+        let sent = match body {
+            Some(body) => self
+                .agent
+                .post(&url)
+                .header("authorization", &self.auth)
+                .header("content-type", "application/json")
+                .send(body.to_string().as_bytes()),
+            None => self
+                .agent
+                .get(&url)
+                .header("authorization", &self.auth)
+                .call(),
+        };
+        let mut response = sent.map_err(|e| {
+            eprintln!("error: cannot reach {url}: {e}");
+            EXIT_IO
+        })?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        if !(200..300).contains(&status) {
+            eprintln!("{text}");
+            return Err(EXIT_REFUSED);
+        }
+        serde_json::from_str(&text).map_err(|_| {
+            eprintln!("error: the platform answered {status} with a body that is not JSON");
+            EXIT_IO
+        })
+    }
+}
