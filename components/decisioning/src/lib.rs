@@ -93,6 +93,9 @@ struct DecideRequest {
     application: Application,
     screening: Screened,
     as_of: NaiveDate,
+    /// How long screening took, as intake measured it.
+    #[serde(default)]
+    screening_ms: u64,
 }
 
 /// The automated decision's id for `application`.
@@ -274,6 +277,7 @@ fn decide(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         offers: Vec::new(),
         counter_offer: None,
         timings: Timings {
+            screening_ms: request.screening_ms,
             scoring_ms,
             policy_us: 0,
         },

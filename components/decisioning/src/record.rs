@@ -37,6 +37,9 @@ pub struct PolicyRef {
 /// How long each stage took.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timings {
+    /// Screening, as intake measured it, milliseconds.
+    #[serde(default)]
+    pub screening_ms: u64,
     /// Scoring (bureau pulls included), milliseconds.
     pub scoring_ms: u64,
     /// The policy's evaluation, microseconds.

@@ -63,13 +63,14 @@ fn unavailable(id: &str) -> Decided {
     }
 }
 
-/// Decides application `id` (received `now`) with screening's `flags`, `elapsed` into the
-/// request.
+/// Decides application `id` (received `now`) with screening's `flags` (which took
+/// `screening`), `elapsed` into the request.
 pub fn decide(
     application: &Application,
     id: &str,
     flags: Flags,
     now: DateTime<Utc>,
+    screening: Duration,
     elapsed: Duration,
 ) -> Decided {
     let budget = Duration::from_millis(DECIDED_BY_MS)
@@ -80,6 +81,7 @@ pub fn decide(
         "application": application,
         "screening": flags,
         "as_of": now.date_naive(),
+        "screening_ms": screening.as_millis() as u64,
     });
     let url = lendkit::vars::text(URL_VARIABLE).unwrap_or_else(|| DEFAULT_URL.to_string());
     let answer = lendkit::outbound::post_json(

@@ -266,10 +266,21 @@ fn submit_once(ctx: &Ctx<'_>, idempotency_key: Option<&str>) -> Result<Response,
         // Screening and decisioning write nothing of ours: run them before the
         // application's one write.
         let id = applications::new_id();
+        let screening_started = std::time::Instant::now();
         let screened = screening::screen(&application, &id, now);
+        let screening_took = screening_started.elapsed();
         // A confident sanctions match is declined before any credit report is pulled.
-        let decided = (screened.verdict != screening::Verdict::Decline)
-            .then(|| decision::decide(&application, &id, screened.flags, now, started.elapsed()));
+        let decided = (screened.verdict != screening::Verdict::Decline).then(|| {
+            let elapsed = started.elapsed();
+            decision::decide(
+                &application,
+                &id,
+                screened.flags,
+                now,
+                screening_took,
+                elapsed,
+            )
+        });
         let record = applications::create(
             &store,
             id,

@@ -110,6 +110,13 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
                 lendwork_e2e::wasm_sha256("consumer_installment.wasm").as_str()
             );
             assert_eq!(decision["application_id"], body["id"]);
+            for stage in ["screening_ms", "scoring_ms", "policy_us"] {
+                assert!(
+                    decision["timings"][stage].is_u64(),
+                    "{stage}: {}",
+                    decision["timings"]
+                );
+            }
             check_against_the_rules(&host, &decision);
             // The policy saw no name, national id, date of birth or contact detail.
             let facts = decision["facts"].to_string();
