@@ -10,6 +10,7 @@
 //!   decision (`decision_id`, `outcome`, `reasons`, `offers`, `counter_offer`, `policy`);
 //! * `POST /reviews` — an underwriter's decision for a referred application, recorded once
 //!   per application (a second, different one is a 409);
+//! * `GET /decisions?after=&limit=` — decisions by arrival, summarised (oldest first);
 //! * `GET /decisions/{id}` — a stored decision, inputs and all;
 //! * `POST /decisions/{id}/replay` — the stored facts through the policy in force: whether
 //!   its answer is identical, and whether that policy is the one that decided.
@@ -68,6 +69,13 @@ pub const ROUTES: &[Route] = &[
         access: Access::Public,
         summary: "Record an underwriter's decision (private)",
         handler: record_review,
+    },
+    Route {
+        method: Method::Get,
+        path: "/decisions",
+        access: Access::Public,
+        summary: "Decisions by arrival (private)",
+        handler: list,
     },
     Route {
         method: Method::Get,
@@ -364,6 +372,52 @@ fn record_review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         Some(_) => Err(Problem::new(409, "already-reviewed", "Already reviewed")
             .with_detail("another review of this application is recorded")),
     }
+}
+
+/// Largest page of a listing, and the page size when `limit` is not given.
+pub const PAGE_LIMIT_MAX: usize = 100;
+
+fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let after = ctx.query.parse_as::<u64>("after")?.unwrap_or(0);
+    let limit = ctx
+        .query
+        .parse_as::<usize>("limit")?
+        .unwrap_or(PAGE_LIMIT_MAX);
+    if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
+        return Err(Problem::bad_request("invalid query")
+            .with_error("limit", format!("must be from 1 to {PAGE_LIMIT_MAX}")));
+    }
+    let store = idempotency::open(STORE_LABEL)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let page = record::DECISION_LOG
+        .page(
+            &store,
+            after,
+            limit,
+            |id| format!("decision/{id}"),
+            |bytes| {
+                let decision: Decision = serde_json::from_slice(bytes).map_err(|_| {
+                    idempotency::Failure::from(Problem::internal("a stored decision is unreadable"))
+                })?;
+                // Racing creators may both have logged one decision: list it once.
+                Ok::<_, idempotency::Failure>(seen.insert(decision.id.clone()).then(|| {
+                    json!({
+                        "id": decision.id,
+                        "application_id": decision.application_id,
+                        "kind": decision.kind,
+                        "pending": decision.pending,
+                        "outcome": decision.outcome,
+                        "policy": decision.policy,
+                        "decided_at": decision.decided_at,
+                    })
+                }))
+            },
+        )
+        .map_err(Problem::from)?;
+    lendkit::json::respond(
+        200,
+        &json!({ "decisions": page.items, "next_after": page.next_after.map(|n| n.to_string()) }),
+    )
 }
 
 fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {

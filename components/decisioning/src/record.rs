@@ -3,6 +3,7 @@
 //! | key | value |
 //! |---|---|
 //! | `decision/{id}` | a [`Decision`]: the policy (name, version, wasm SHA-256), the exact facts and their digest, the outcome, reasons and offers, the timings |
+//! | `decision/log-seq`, `decision/log/{seq}` | the [`DECISION_LOG`]: every decision by arrival, for listings and backtests |
 //!
 //! An automated decision's id follows from its application (`dec_{application}`): it is
 //! created *pending*, with its facts, before the policy runs, so a policy that traps or
@@ -13,12 +14,19 @@
 use chrono::{DateTime, Utc};
 use lendkit::Problem;
 use lendkit::idempotency::store_problem;
+use lendstore::log::Log;
 use lendstore::{Change, Created, Kv};
 use policykit::wit::{Offer, Reason};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::facts::Facts;
+
+/// Every decision by arrival; one listing page reads at most 500 entries.
+pub const DECISION_LOG: Log = Log {
+    prefix: "decision",
+    scan_max: 500,
+};
 
 /// Compare-and-swap attempts when completing a decision.
 const UPDATE_ATTEMPTS: u32 = 8;
@@ -120,9 +128,13 @@ pub fn get<K: Kv>(kv: &K, id: &str) -> Result<Option<Decision>, Problem> {
     }
 }
 
-/// Creates `decision` unless one with its id exists: the existing one, if so.
+/// Creates `decision` unless one with its id exists: the existing one, if so. It joins the
+/// [`DECISION_LOG`] first (a listing skips an entry logged twice by racing creators).
 pub fn create<K: Kv>(kv: &K, decision: &Decision) -> Result<Option<Decision>, Problem> {
     let bytes = serde_json::to_vec(decision).map_err(|_| unreadable())?;
+    DECISION_LOG
+        .append(kv, &decision.id)
+        .map_err(store_problem)?;
     match lendstore::create(kv, &key(&decision.id), &bytes).map_err(store_problem)? {
         Created::Created => Ok(None),
         Created::Exists(existing) => serde_json::from_slice(&existing)

@@ -137,6 +137,13 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: Method::Get,
+        path: "/v1/decisions",
+        access: Access::Roles(DECISION_READERS),
+        summary: "Credit decisions by arrival, oldest first",
+        handler: stages::list_decisions,
+    },
+    Route {
+        method: Method::Get,
         path: "/v1/decisions/{id}",
         access: Access::Roles(DECISION_READERS),
         summary: "A credit decision: the policy, its exact inputs, the outcome and offers",
@@ -428,21 +435,6 @@ fn verify_document(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     lendkit::json::respond(200, &document)
 }
 
-/// A listing's `after` (a log position, 0 for the start) and `limit` (1 to
-/// [`PAGE_LIMIT_MAX`], [`PAGE_LIMIT_DEFAULT`] when not given).
-pub fn page_query(ctx: &Ctx<'_>) -> Result<(u64, usize), Problem> {
-    let after = ctx.query.parse_as::<u64>("after")?.unwrap_or(0);
-    let limit = ctx
-        .query
-        .parse_as::<usize>("limit")?
-        .unwrap_or(PAGE_LIMIT_DEFAULT);
-    if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
-        return Err(Problem::bad_request("invalid query")
-            .with_error("limit", format!("must be from 1 to {PAGE_LIMIT_MAX}")));
-    }
-    Ok((after, limit))
-}
-
 fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let store = idempotency::open(STORE_LABEL)?;
     let status = match ctx.query.get("status") {
@@ -454,13 +446,9 @@ fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             )
         })?),
     };
-    let (after, limit) = page_query(ctx)?;
+    let (after, limit) = ctx.query.page(PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX)?;
     let page = applications::list(&store, status, after, limit)?;
-    let views: Vec<Value> = page
-        .records
-        .iter()
-        .map(record::Record::masked_view)
-        .collect();
+    let views: Vec<Value> = page.items.iter().map(record::Record::masked_view).collect();
     lendkit::json::respond(
         200,
         &json!({ "applications": views, "next_after": page.next_after.map(|n| n.to_string()) }),

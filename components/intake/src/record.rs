@@ -108,14 +108,6 @@ pub fn record_key(id: &str) -> String {
     format!("application/{id}")
 }
 
-/// The key of the submission log's counter.
-pub const LOG_SEQUENCE_KEY: &str = "application/log-seq";
-
-/// The key of entry `sequence` of the submission log.
-pub fn log_key(sequence: u64) -> String {
-    format!("application/log/{sequence:012}")
-}
-
 /// A US taxpayer number for display: `***-**-1234`.
 fn mask_taxpayer_number(digits: &str) -> String {
     let last4 = digits.get(digits.len().saturating_sub(4)..).unwrap_or("");

@@ -252,11 +252,13 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
 
 /// `GET /v1/review-queue?after=&limit=`: referred applications, oldest first, with why.
 pub fn queue(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    let (after, limit) = crate::page_query(ctx)?;
+    let (after, limit) = ctx
+        .query
+        .page(crate::PAGE_LIMIT_DEFAULT, crate::PAGE_LIMIT_MAX)?;
     let store = lendkit::idempotency::open(STORE_LABEL)?;
     let page = applications::list(&store, Some(Status::Referred), after, limit)?;
     let items: Vec<Value> = page
-        .records
+        .items
         .iter()
         .map(|r| {
             json!({

@@ -45,6 +45,21 @@ fn scoring(path: &str) -> String {
     format!("{}{path}", base.trim_end_matches('/'))
 }
 
+/// `GET /v1/decisions?after=&limit=`.
+pub fn list_decisions(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let query = ctx
+        .request
+        .query()
+        .is_empty()
+        .then(String::new)
+        .unwrap_or_else(|| format!("?{}", ctx.request.query()));
+    forward(
+        Method::Get,
+        decisioning(&format!("/decisions{query}")),
+        Vec::new(),
+    )
+}
+
 /// `GET /v1/decisions/{id}`.
 pub fn read_decision(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let id = ctx.param("id")?;

@@ -292,6 +292,18 @@ impl Query {
         }
     }
 
+    /// A listing's `after` (a log position, 0 for the start) and `limit` (1 to `max`,
+    /// `default` when not given); a 400 naming the parameter otherwise.
+    pub fn page(&self, default: usize, max: usize) -> Result<(u64, usize), Problem> {
+        let after = self.parse_as::<u64>("after")?.unwrap_or(0);
+        let limit = self.parse_as::<usize>("limit")?.unwrap_or(default);
+        if !(1..=max).contains(&limit) {
+            return Err(Problem::bad_request("invalid query")
+                .with_error("limit", format!("must be from 1 to {max}")));
+        }
+        Ok((after, limit))
+    }
+
     /// All pairs in request order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
@@ -512,5 +524,18 @@ mod tests {
             .collect::<Vec<_>>();
         assert_eq!(Query::parse(&many.join("&")).unwrap_err().status, 400);
         assert_eq!(Query::parse("").unwrap(), Query::default());
+        // Listing pages: defaults, bounds, and a 400 naming the parameter.
+        assert_eq!(Query::default().page(50, 100).unwrap(), (0, 50));
+        assert_eq!(
+            Query::parse("after=7&limit=100")
+                .unwrap()
+                .page(50, 100)
+                .unwrap(),
+            (7, 100)
+        );
+        for bad in ["limit=0", "limit=101", "after=x"] {
+            let problem = Query::parse(bad).unwrap().page(50, 100).unwrap_err();
+            assert_eq!(problem.status, 400, "{bad}");
+        }
     }
 }

@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod log;
 pub mod sim;
 #[cfg(feature = "wasi")]
 pub mod wasi;

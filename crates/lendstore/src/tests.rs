@@ -231,3 +231,51 @@ fn counters_use_each_runtimes_encoding() {
     assert_eq!(redis.raw("n").unwrap(), b"5");
     assert_eq!(redis.increment("n", 0).unwrap(), 5);
 }
+
+#[test]
+fn an_arrival_log_pages_oldest_first_and_skips_what_never_came_to_be() {
+    use crate::log::Log;
+    const LOG: Log = Log {
+        prefix: "thing",
+        scan_max: 4,
+    };
+    for semantics in [
+        Semantics::Strict,
+        Semantics::SpinSqlite,
+        Semantics::SpinRedis,
+    ] {
+        let kv = SimKv::new(semantics);
+        for n in 1..=7u64 {
+            let id = format!("t{n}");
+            assert_eq!(LOG.append(&kv, &id).unwrap(), n);
+            // The third never came to be: its request failed after logging it.
+            if n != 3 {
+                kv.set(&format!("thing/{id}"), id.as_bytes()).unwrap();
+            }
+        }
+        let read = |after: u64, limit: usize| {
+            LOG.page(
+                &kv,
+                after,
+                limit,
+                |id| format!("thing/{id}"),
+                |bytes| Ok::<_, StoreError>(Some(String::from_utf8(bytes.to_vec()).unwrap())),
+            )
+            .unwrap()
+        };
+        let first = read(0, 2);
+        assert_eq!(
+            (first.items, first.next_after),
+            (vec!["t1".into(), "t2".into()], Some(2))
+        );
+        // A page reads at most four entries, whatever it finds.
+        let second = read(2, 10);
+        assert_eq!(second.items, ["t4", "t5", "t6"]);
+        assert_eq!(second.next_after, Some(6));
+        let last = read(6, 10);
+        assert_eq!(
+            (last.items, last.next_after),
+            (vec!["t7".to_string()], None)
+        );
+    }
+}

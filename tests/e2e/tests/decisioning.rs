@@ -88,6 +88,7 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
         // Different people, different bureau files: every outcome the policy reaches is
         // the one its rules give.
         let mut outcomes = std::collections::BTreeSet::new();
+        let mut decided = Vec::new();
         for _ in 0..12 {
             let doc = personal("web");
             let body = created(&submit(&host, APPLICANT_KEY, &doc, None));
@@ -100,6 +101,7 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
                 .map(|e| e["event"].as_str().unwrap())
                 .collect();
             assert_eq!(events, ["received", "screened", status_of(&outcome)]);
+            decided.push(body["decision"]["decision_id"].clone());
             if outcome == "approve" {
                 assert!(!body["decision"]["offers"].as_array().unwrap().is_empty());
             }
@@ -128,6 +130,27 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
             outcomes.insert(outcome);
         }
         assert!(!outcomes.is_empty());
+        // Risk lists every decision, oldest first, a page at a time.
+        let mut listed = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = host.get_as(RISK_KEY, &format!("/v1/decisions?limit=5{after}"));
+            assert_eq!(page.status, 200, "{}", page.text());
+            let page = page.json();
+            listed.extend(
+                page["decisions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d["id"].clone()),
+            );
+            match page["next_after"].as_str() {
+                Some(next) => after = format!("&after={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(listed, decided);
+        assert_eq!(host.get_as(APPLICANT_KEY, "/v1/decisions").status, 403);
     }
 }
 
