@@ -127,6 +127,10 @@ fn applications_are_decided_by_the_policy_on_facts_without_identifiers() {
                 assert!(!facts.contains(value), "{field} reached the policy");
             }
             assert!(!facts.contains("1990-02-28"));
+            // Nor the national id as stored (digits only) or the phone's digits.
+            let digits = |v: &Value| v.as_str().unwrap().replace(['-', '+'], "");
+            assert!(!facts.contains(&digits(&doc["applicant"]["national_id"])));
+            assert!(!facts.contains(&digits(&doc["applicant"]["phone"])));
             outcomes.insert(outcome);
         }
         assert!(!outcomes.is_empty());
