@@ -106,11 +106,6 @@ struct DecideRequest {
     screening_ms: u64,
 }
 
-/// The automated decision's id for `application`.
-pub fn decision_id(application: &str) -> String {
-    format!("dec_{application}")
-}
-
 fn policy_of(facts: &Facts) -> (PolicyInfo, &'static str) {
     match facts {
         Facts::Consumer(_) => (
@@ -184,12 +179,8 @@ fn referred(id: &str, application: &str, code: &str, text: &str, scoring: Value)
 /// Scoring's answer for the application, or why there is none.
 fn score(request: &DecideRequest) -> Result<Scored, &'static str> {
     let application = &request.application;
+    // The applicant for a consumer product (which has no owners), the largest owner else.
     let (person, _) = facts::principal_owner(application);
-    let person = if application.business.is_some() {
-        person
-    } else {
-        &application.applicant
-    };
     let body = json!({
         "application_id": request.application_id,
         "product": application.product.limits().name,
@@ -225,7 +216,7 @@ fn score(request: &DecideRequest) -> Result<Scored, &'static str> {
 fn decide(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let request: DecideRequest = ctx.json()?;
     let store = idempotency::open(STORE_LABEL)?;
-    let id = decision_id(&request.application_id);
+    let id = origination::automated_decision_id(&request.application_id);
     if let Some(existing) = record::get(&store, &id)? {
         return lendkit::json::respond(200, &answer(&existing));
     }
@@ -439,6 +430,7 @@ fn replay(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     };
     let (made, took) = evaluate(facts);
     let in_force = policy_ref(facts);
+    let digest = record::digest(facts);
     let identical = Some(outcome_name(made.outcome)) == decision.outcome.as_deref()
         && made.reasons == decision.reasons
         && made.offers == decision.offers
@@ -449,8 +441,8 @@ fn replay(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             "decision_id": decision.id,
             "identical": identical,
             "same_policy": &in_force == recorded,
-            "facts_sha256": record::digest(facts),
-            "facts_unchanged": decision.facts_sha256.as_deref() == Some(record::digest(facts).as_str()),
+            "facts_unchanged": decision.facts_sha256.as_deref() == Some(digest.as_str()),
+            "facts_sha256": digest,
             "recorded": { "policy": recorded, "outcome": decision.outcome, "reasons": decision.reasons, "offers": decision.offers },
             "replayed": { "policy": in_force, "outcome": outcome_name(made.outcome), "reasons": made.reasons, "offers": made.offers, "policy_us": took.as_micros() as u64 },
         }),

@@ -45,15 +45,10 @@ pub struct Decided {
     pub outcome: Outcome,
 }
 
-/// The automated decision's id for application `id` (as decisioning names it).
-pub fn decision_id(id: &str) -> String {
-    format!("dec_{id}")
-}
-
 fn unavailable(id: &str) -> Decided {
     Decided {
         record: json!({
-            "decision_id": decision_id(id),
+            "decision_id": origination::automated_decision_id(id),
             "outcome": "refer",
             "reasons": [{ "code": "policy-unavailable", "text": "policy unavailable: an underwriter will decide" }],
             "offers": [],

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use spin_sdk::http::{Method, Response};
 
 use crate::record::{Event, Status, Submitter};
-use crate::{STORE_LABEL, applications, decision, documents, stages};
+use crate::{STORE_LABEL, applications, documents, stages};
 
 /// Longest notes a reviewer may leave, in characters.
 pub const NOTES_MAX_CHARS: usize = 2_000;
@@ -48,32 +48,26 @@ struct ReviewRequest {
     reasons: Option<Vec<ReasonIn>>,
 }
 
-/// The review decision's id for application `id`.
-pub fn review_id(id: &str) -> String {
-    format!("rev_{id}")
+/// `amount` with exactly `scale` decimals; `None` when it has more (nothing is rounded).
+fn exact(amount: Decimal, scale: u32) -> Option<String> {
+    let mut exact = amount;
+    (amount.scale() <= scale).then(|| {
+        exact.rescale(scale);
+        exact.to_string()
+    })
 }
 
-fn money(amount: Decimal) -> String {
-    let mut rounded = amount.round_dp(2);
-    rounded.rescale(2);
-    rounded.to_string()
-}
-
-/// The offer of an approval: the one given, checked against the product, or the policy's
-/// first.
+/// The offer of an approval — the one given, checked against the product, or the policy's
+/// first — or every field at fault.
 fn approved_offer(
     offer: Option<&OfferIn>,
     record: &crate::record::Record,
-    problem: &mut Problem,
-) -> Option<Value> {
+) -> Result<Value, Vec<(&'static str, String)>> {
     let Some(offer) = offer else {
-        let first = record.decision["offers"].get(0).cloned();
-        if first.is_none() {
-            *problem = problem
-                .clone()
-                .with_error("/offer", "is required: the policy made no offer");
-        }
-        return first;
+        return record.decision["offers"]
+            .get(0)
+            .cloned()
+            .ok_or_else(|| vec![("/offer", "is required: the policy made no offer".into())]);
     };
     let limits = record.application.product.limits();
     let (min, max) = (
@@ -81,7 +75,8 @@ fn approved_offer(
         Decimal::new(limits.amount_max_minor, 2),
     );
     let mut errors = Vec::new();
-    if offer.amount < min || offer.amount > max || offer.amount.scale() > 2 {
+    let amount = exact(offer.amount, 2).filter(|_| (min..=max).contains(&offer.amount));
+    if amount.is_none() {
         errors.push((
             "/offer/amount",
             format!("must be from {min} to {max}, in cents"),
@@ -96,27 +91,32 @@ fn approved_offer(
             ),
         ));
     }
-    if offer.annual_rate.is_sign_negative() || offer.annual_rate >= Decimal::ONE {
+    let rate = exact(offer.annual_rate, 4)
+        .filter(|_| !offer.annual_rate.is_sign_negative() && offer.annual_rate < Decimal::ONE);
+    if rate.is_none() {
         errors.push((
             "/offer/annual_rate",
-            "must be a fraction from 0 to below 1".into(),
+            "must be a fraction from 0 to below 1, at most 4 decimals".into(),
         ));
     }
-    if offer.origination_fee.is_sign_negative() || offer.origination_fee > offer.amount {
+    let fee = exact(offer.origination_fee, 2).filter(|_| {
+        !offer.origination_fee.is_sign_negative() && offer.origination_fee <= offer.amount
+    });
+    if fee.is_none() {
         errors.push((
             "/offer/origination_fee",
-            "must be from 0 to the amount".into(),
+            "must be from 0 to the amount, in cents".into(),
         ));
     }
-    for (pointer, message) in errors {
-        *problem = problem.clone().with_error(pointer, message);
+    match (amount, rate, fee) {
+        (Some(amount), Some(rate), Some(fee)) if errors.is_empty() => Ok(json!({
+            "amount": amount,
+            "term_months": offer.term_months,
+            "annual_rate": rate,
+            "origination_fee": fee,
+        })),
+        _ => Err(errors),
     }
-    Some(json!({
-        "amount": money(offer.amount),
-        "term_months": offer.term_months,
-        "annual_rate": offer.annual_rate.round_dp(4).to_string(),
-        "origination_fee": money(offer.origination_fee),
-    }))
 }
 
 /// `POST /v1/applications/{id}/review`.
@@ -149,14 +149,15 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         );
     }
     let (status, offers, reasons) = match request.outcome.as_str() {
-        "approve" => {
-            let offer = approved_offer(request.offer.as_ref(), &record, &mut problem);
-            (
-                Status::Approved,
-                offer.into_iter().collect::<Vec<_>>(),
-                Vec::new(),
-            )
-        }
+        "approve" => match approved_offer(request.offer.as_ref(), &record) {
+            Ok(offer) => (Status::Approved, vec![offer], Vec::new()),
+            Err(errors) => {
+                for (pointer, message) in errors {
+                    problem = problem.with_error(pointer, message);
+                }
+                (Status::Approved, Vec::new(), Vec::new())
+            }
+        },
         "decline" => {
             let reasons: Vec<Value> = match &request.reasons {
                 Some(given) if !given.is_empty() => given
@@ -193,7 +194,7 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         role: principal.role.as_str().to_string(),
         key_id: principal.key_id.clone(),
     };
-    let decision_id = review_id(id);
+    let decision_id = origination::review_decision_id(id);
     let body = json!({
         "decision_id": decision_id,
         "application_id": id,
@@ -231,7 +232,7 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         if record.status != Status::Referred {
             // Applied already by this review's first attempt, or another's.
             return match record.decision["decision_id"] == decision_id.as_str() {
-                true => Ok(()),
+                true => Ok(record.clone()),
                 false => Err(not_awaiting()),
             };
         }
@@ -242,12 +243,9 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             by: reviewer.clone(),
             event: format!("review_{}", request.outcome),
         });
-        Ok(())
-    });
-    reviewed?;
-    let record =
-        applications::get(&store, id)?.ok_or_else(|| Problem::not_found("no such application"))?;
-    lendkit::json::respond(200, &record.masked_view())
+        Ok(record.clone())
+    })?;
+    lendkit::json::respond(200, &reviewed.masked_view())
 }
 
 /// `GET /v1/review-queue?after=&limit=`: referred applications, oldest first, with why.
@@ -268,7 +266,7 @@ pub fn queue(ctx: &Ctx<'_>) -> Result<Response, Problem> {
                 "channel": r.application.channel,
                 "requested_amount": r.application.requested_amount,
                 "term_months": r.application.term_months,
-                "decision_id": r.decision.get("decision_id").cloned().unwrap_or_else(|| json!(decision::decision_id(&r.id))),
+                "decision_id": r.decision.get("decision_id").cloned().unwrap_or_else(|| json!(origination::automated_decision_id(&r.id))),
                 "reasons": r.decision.get("reasons").cloned().unwrap_or(Value::Null),
                 "screening_reasons": r.screening.get("reasons").cloned().unwrap_or(Value::Null),
             })

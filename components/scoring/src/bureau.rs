@@ -126,6 +126,11 @@ impl Settings {
     }
 }
 
+/// Where the last report of `kind` for the identifier hashed `hash` is kept.
+pub fn report_key(kind: &str, hash: &str) -> String {
+    format!("report/{kind}/{hash}")
+}
+
 /// The report of `kind` for the identifier hashed `hash`: the stored one when younger than
 /// the reuse window, else one pulled by POSTing `body` to the bureau's `path` (and stored).
 pub fn pull<R: Report, K: Kv>(
@@ -137,7 +142,7 @@ pub fn pull<R: Report, K: Kv>(
     body: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Pull<R> {
-    let key = format!("report/{kind}/{hash}");
+    let key = report_key(kind, hash);
     let stored: Option<Stored<R>> = kv
         .get(&key)
         .ok()

@@ -152,11 +152,12 @@ fn score(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let settings = Settings::from_variables()?;
     let now = Utc::now();
     let person = &request.person;
+    let person_hash = key.hash("national_id", &person.national_id);
     let consumer: Pull<ConsumerReport> = bureau::pull(
         &store,
         &settings,
         "consumer",
-        &key.hash("national_id", &person.national_id),
+        &person_hash,
         "/consumer-reports",
         &json!({
             "first_name": person.first_name, "last_name": person.last_name,
@@ -176,10 +177,7 @@ fn score(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         annual_rate: Decimal::new(i64::from(limits.quote_rate_bp), 4),
     };
     let loaded = scorecards::in_force(&store, &request.product)?;
-    let mut report_keys = vec![format!(
-        "report/consumer/{}",
-        key.hash("national_id", &person.national_id)
-    )];
+    let mut report_keys = vec![bureau::report_key("consumer", &person_hash)];
     let (affordability, business_pull, vector) = match &request.business {
         None => {
             let figures = affordability::consumer(
@@ -195,11 +193,12 @@ fn score(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             (json!(figures), None, vector)
         }
         Some(business) => {
+            let business_hash = key.hash("ein", &business.ein);
             let pulled: Pull<BusinessReport> = bureau::pull(
                 &store,
                 &settings,
                 "business",
-                &key.hash("ein", &business.ein),
+                &business_hash,
                 "/business-reports",
                 &json!({
                     "legal_name": business.legal_name, "ein": business.ein,
@@ -207,10 +206,7 @@ fn score(ctx: &Ctx<'_>) -> Result<Response, Problem> {
                 }),
                 now,
             );
-            report_keys.push(format!(
-                "report/business/{}",
-                key.hash("ein", &business.ein)
-            ));
+            report_keys.push(bureau::report_key("business", &business_hash));
             let figures = affordability::business(
                 business.annual_revenue,
                 business.annual_debt_service,
@@ -363,7 +359,7 @@ fn reports(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         };
         let stored: AnyStored = serde_json::from_slice(&bytes)
             .map_err(|_| Problem::internal("a stored report is unreadable"))?;
-        let kind = if key.starts_with("report/business/") {
+        let kind = if key.starts_with(&bureau::report_key("business", "")) {
             "business"
         } else {
             "consumer"

@@ -29,5 +29,17 @@ pub use application::{
 pub use fields::FieldError;
 pub use products::{PRODUCTS, Product, ProductLimits};
 
+/// The id of the policy's decision about application `application` (intake and
+/// decisioning name it alike, so a decision whose stage failed can still be found).
+pub fn automated_decision_id(application: &str) -> String {
+    format!("dec_{application}")
+}
+
+/// The id of an underwriter's decision about application `application` (one per
+/// application).
+pub fn review_decision_id(application: &str) -> String {
+    format!("rev_{application}")
+}
+
 #[cfg(test)]
 mod tests;

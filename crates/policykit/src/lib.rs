@@ -340,5 +340,8 @@ pub fn size_offer(
     })
 }
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 #[cfg(test)]
 mod tests;

@@ -80,19 +80,7 @@ fn factor(attribute: &str) -> Contribution {
     }
 }
 
-type Change = fn(&mut ConsumerFacts);
-
-/// (case, change to the baseline, outcome, reason codes, first offer as (amount, term,
-/// rate, fee), whether it is a counter-offer, number of offers)
-type Case = (
-    &'static str,
-    Change,
-    Outcome,
-    &'static [&'static str],
-    Option<(&'static str, u32, &'static str, &'static str)>,
-    bool,
-    usize,
-);
+type Case = policykit::testing::Case<ConsumerFacts>;
 
 const CASES: &[Case] = &[
     (
@@ -356,32 +344,7 @@ const CASES: &[Case] = &[
 
 #[test]
 fn every_case_decides_as_the_tables_say() {
-    for (case, change, outcome, codes, first, counter, count) in CASES {
-        let mut facts = baseline();
-        change(&mut facts);
-        let decision = decide(&facts);
-        assert_eq!(decision.outcome, *outcome, "{case}");
-        let got: Vec<&str> = decision.reasons.iter().map(|r| r.code.as_str()).collect();
-        assert_eq!(got, *codes, "{case}");
-        assert_eq!(decision.offers.len(), *count, "{case}");
-        let offered = decision.offers.first().map(|o| {
-            (
-                o.amount.as_str(),
-                o.term_months,
-                o.annual_rate.as_str(),
-                o.origination_fee.as_str(),
-            )
-        });
-        assert_eq!(offered, *first, "{case}");
-        assert_eq!(decision.counter_offer.is_some(), *counter, "{case}");
-        if let Some(counter) = &decision.counter_offer {
-            assert_eq!(Some(counter), decision.offers.first(), "{case}");
-        }
-        assert!(
-            decision.reasons.iter().all(|r| !r.text.is_empty()),
-            "{case}"
-        );
-    }
+    policykit::testing::run_cases(CASES, baseline, decide);
 }
 
 #[test]

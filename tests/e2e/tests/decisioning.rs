@@ -529,6 +529,11 @@ fn underwriters_work_the_review_queue_oldest_first_once_per_application() {
             json!({ "outcome": "approve", "offer": { "amount": "999999.00", "term_months": 36, "annual_rate": "0.1", "origination_fee": "0" } }),
             "/offer/amount",
         ),
+        // Money is exact: a fee in fractions of a cent is refused, never rounded.
+        (
+            json!({ "outcome": "approve", "offer": { "amount": "8000.00", "term_months": 36, "annual_rate": "0.1899", "origination_fee": "160.005" } }),
+            "/offer/origination_fee",
+        ),
         (
             json!({ "outcome": "decline", "reasons": [{ "code": "", "text": "x" }] }),
             "/reasons",
