@@ -34,6 +34,7 @@ const GUESTS: &[&str] = &[
     "idempotent",
     "misbehave",
     "rogue-policy",
+    "candidate-policy",
     "ticker",
     "mathbench-component",
 ];

@@ -13,8 +13,12 @@
 //! * `GET /decisions?after=&limit=` — decisions by arrival, summarised (oldest first);
 //! * `GET /decisions/{id}` — a stored decision, inputs and all;
 //! * `POST /decisions/{id}/replay` — the stored facts through the policy in force: whether
-//!   its answer is identical, and whether that policy is the one that decided.
+//!   its answer is identical, and whether that policy is the one that decided;
+//! * `GET /policies` — the composed policies' names, versions and digests;
+//! * `POST /backtests`, `POST /shadow`, `GET /challenger-report` — the champion against a
+//!   candidate or a shadow challenger ([`compare`]).
 
+pub mod compare;
 pub mod facts;
 pub mod record;
 
@@ -54,6 +58,12 @@ pub const DEFAULT_SCORING_URL: &str = "http://scoring.spin.internal";
 /// `bureau_timeout_ms`, 2.5 s by default, and pulls at most two reports).
 pub const SCORING_TIMEOUT_MS: u64 = 6_000;
 
+/// The variable holding the consumer policy's wasm SHA-256 (the lendwork host sets it to
+/// the digest of the bytes it composed in, and again on every hot swap; on Spin, set it).
+pub const CONSUMER_DIGEST_VARIABLE: &str = "consumer_policy_sha256";
+/// The variable holding the business policy's wasm SHA-256.
+pub const BUSINESS_DIGEST_VARIABLE: &str = "business_policy_sha256";
+
 /// The routes (`Access::Public`: the trigger is private, see the module docs).
 pub const ROUTES: &[Route] = &[
     Route {
@@ -91,6 +101,34 @@ pub const ROUTES: &[Route] = &[
         summary: "Replay a decision through the policy in force (private)",
         handler: replay,
     },
+    Route {
+        method: Method::Get,
+        path: "/policies",
+        access: Access::Public,
+        summary: "The policies composed in (private)",
+        handler: policies,
+    },
+    Route {
+        method: Method::Post,
+        path: "/backtests",
+        access: Access::Public,
+        summary: "Re-decide a page of recorded decisions with this policy (private)",
+        handler: compare::backtest_page,
+    },
+    Route {
+        method: Method::Post,
+        path: "/shadow",
+        access: Access::Public,
+        summary: "This policy's answer to a champion's facts (private)",
+        handler: compare::shadow,
+    },
+    Route {
+        method: Method::Get,
+        path: "/challenger-report",
+        access: Access::Public,
+        summary: "Champion against shadow challenger (private)",
+        handler: compare::challenger_report,
+    },
 ];
 
 /// What intake asks.
@@ -110,17 +148,35 @@ fn policy_of(facts: &Facts) -> (PolicyInfo, &'static str) {
     match facts {
         Facts::Consumer(_) => (
             bindings::lending::policy::consumer::about(),
-            "consumer_policy_sha256",
+            CONSUMER_DIGEST_VARIABLE,
         ),
         Facts::Business(_) => (
             bindings::lending::policy::business::about(),
-            "business_policy_sha256",
+            BUSINESS_DIGEST_VARIABLE,
         ),
     }
 }
 
+/// `GET /policies`: the policies composed in, by interface, as decisions record them.
+fn policies(_ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let info = |about: PolicyInfo, digest_variable: &str| {
+        json!({
+            "name": about.name,
+            "version": about.version,
+            "wasm_sha256": lendkit::vars::text(digest_variable),
+        })
+    };
+    lendkit::json::respond(
+        200,
+        &json!({
+            "consumer": info(bindings::lending::policy::consumer::about(), CONSUMER_DIGEST_VARIABLE),
+            "business": info(bindings::lending::policy::business::about(), BUSINESS_DIGEST_VARIABLE),
+        }),
+    )
+}
+
 /// The policy's answer for `facts`, and how long it took.
-fn evaluate(facts: &Facts) -> (policykit::wit::Decision, Duration) {
+pub(crate) fn evaluate(facts: &Facts) -> (policykit::wit::Decision, Duration) {
     let started = Instant::now();
     let decision = match facts {
         Facts::Consumer(f) => bindings::lending::policy::consumer::decide(f),
@@ -129,7 +185,7 @@ fn evaluate(facts: &Facts) -> (policykit::wit::Decision, Duration) {
     (decision, started.elapsed())
 }
 
-fn policy_ref(facts: &Facts) -> PolicyRef {
+pub(crate) fn policy_ref(facts: &Facts) -> PolicyRef {
     let (info, digest_variable) = policy_of(facts);
     PolicyRef {
         name: info.name,
@@ -298,6 +354,7 @@ fn decide(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         d.timings.policy_us = took.as_micros() as u64;
         d.decided_at = Utc::now();
     })?;
+    compare::shadow_decision(&decision);
     lendkit::json::respond(201, &answer(&decision))
 }
 
@@ -380,31 +437,20 @@ fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     }
     let store = idempotency::open(STORE_LABEL)?;
     let mut seen = std::collections::BTreeSet::new();
-    let page = record::DECISION_LOG
-        .page(
-            &store,
-            after,
-            limit,
-            |id| format!("decision/{id}"),
-            |bytes| {
-                let decision: Decision = serde_json::from_slice(bytes).map_err(|_| {
-                    idempotency::Failure::from(Problem::internal("a stored decision is unreadable"))
-                })?;
-                // Racing creators may both have logged one decision: list it once.
-                Ok::<_, idempotency::Failure>(seen.insert(decision.id.clone()).then(|| {
-                    json!({
-                        "id": decision.id,
-                        "application_id": decision.application_id,
-                        "kind": decision.kind,
-                        "pending": decision.pending,
-                        "outcome": decision.outcome,
-                        "policy": decision.policy,
-                        "decided_at": decision.decided_at,
-                    })
-                }))
-            },
-        )
-        .map_err(Problem::from)?;
+    let page = record::page(&store, after, limit, |decision| {
+        // Racing creators may both have logged one decision: list it once.
+        seen.insert(decision.id.clone()).then(|| {
+            json!({
+                "id": decision.id,
+                "application_id": decision.application_id,
+                "kind": decision.kind,
+                "pending": decision.pending,
+                "outcome": decision.outcome,
+                "policy": decision.policy,
+                "decided_at": decision.decided_at,
+            })
+        })
+    })?;
     lendkit::json::respond(
         200,
         &json!({ "decisions": page.items, "next_after": page.next_after.map(|n| n.to_string()) }),
@@ -413,9 +459,16 @@ fn list(ctx: &Ctx<'_>) -> Result<Response, Problem> {
 
 fn read(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let store = idempotency::open(STORE_LABEL)?;
-    let decision = record::get(&store, ctx.param("id")?)?
-        .ok_or_else(|| Problem::not_found("no such decision"))?;
-    lendkit::json::respond(200, &decision)
+    let id = ctx.param("id")?;
+    let decision =
+        record::get(&store, id)?.ok_or_else(|| Problem::not_found("no such decision"))?;
+    let mut body = serde_json::to_value(&decision)
+        .map_err(|_| Problem::internal("a stored decision is unreadable"))?;
+    // A shadow challenger's answer, beside the decision it never changed.
+    body["shadow"] = compare::shadow_of(&store, id)?
+        .map(|pair| json!(pair.challenger))
+        .unwrap_or(Value::Null);
+    lendkit::json::respond(200, &body)
 }
 
 fn replay(ctx: &Ctx<'_>) -> Result<Response, Problem> {

@@ -128,6 +128,23 @@ pub fn get<K: Kv>(kv: &K, id: &str) -> Result<Option<Decision>, Problem> {
     }
 }
 
+/// Up to `limit` decisions after log position `after`, oldest first, each as `keep` maps it
+/// (`None`: skipped); see [`Log::page`].
+pub fn page<K: Kv, T>(
+    kv: &K,
+    after: u64,
+    limit: usize,
+    mut keep: impl FnMut(Decision) -> Option<T>,
+) -> Result<lendstore::log::Page<T>, Problem> {
+    DECISION_LOG
+        .page(kv, after, limit, key, |bytes| {
+            let decision: Decision = serde_json::from_slice(bytes)
+                .map_err(|_| lendkit::idempotency::Failure::from(unreadable()))?;
+            Ok::<_, lendkit::idempotency::Failure>(keep(decision))
+        })
+        .map_err(Problem::from)
+}
+
 /// Creates `decision` unless one with its id exists: the existing one, if so. It joins the
 /// [`DECISION_LOG`] first (a listing skips an entry logged twice by racing creators).
 pub fn create<K: Kv>(kv: &K, decision: &Decision) -> Result<Option<Decision>, Problem> {

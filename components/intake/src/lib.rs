@@ -10,6 +10,7 @@
 pub mod applications;
 pub mod decision;
 pub mod documents;
+pub mod policy_admin;
 pub mod record;
 pub mod review;
 pub mod screening;
@@ -176,6 +177,55 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(&[Role::Risk]),
         summary: "The scorecards in force",
         handler: stages::scorecards,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/admin/policies",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Policies serving, what a rollback brings back, and their history",
+        handler: policy_admin::list,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/admin/policies/candidates",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Upload a candidate policy (.wasm), checked and kept by digest",
+        handler: policy_admin::stage,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/admin/policies/swap",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Swap a candidate in (after a dry run on recorded decisions)",
+        handler: policy_admin::swap,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/admin/policies/rollback",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Return to the policy version served before",
+        handler: policy_admin::rollback,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/admin/policies/backtests",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Start a backtest of a candidate on recorded decisions",
+        handler: policy_admin::start_backtest,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/admin/policies/backtests/{id}",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "A backtest's progress and report",
+        handler: policy_admin::backtest,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/admin/policies/challenger-report",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "Champion against shadow challenger",
+        handler: policy_admin::challenger_report,
     },
 ];
 

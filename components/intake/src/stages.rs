@@ -16,14 +16,34 @@ pub const DEFAULT_SCORING_URL: &str = "http://scoring.spin.internal";
 /// Sends `method` `url` with `body` (JSON) and relays the answer's status, content type and
 /// body; a stage that cannot be reached is a 503.
 pub fn forward(method: Method, url: String, body: Vec<u8>) -> Result<Response, Problem> {
-    let request = Request::builder()
+    relay(method, url, body, "application/json", None)
+        .map_err(|_| Problem::unavailable("an origination stage is unavailable"))
+}
+
+/// The host refused or could not reach the destination.
+#[derive(Debug)]
+pub struct Unreachable;
+
+/// Sends `method` `url` with `body` of `content_type` (and who asked, as
+/// `lendwork-actor`) and relays the answer's status, content type and body.
+pub fn relay(
+    method: Method,
+    url: String,
+    body: Vec<u8>,
+    content_type: &str,
+    actor: Option<&str>,
+) -> Result<Response, Unreachable> {
+    let mut request = Request::builder();
+    request
         .method(method)
         .uri(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .build();
-    let sent: Result<Response, _> = spin_sdk::http::run(spin_sdk::http::send(request));
-    let answer = sent.map_err(|_| Problem::unavailable("an origination stage is unavailable"))?;
+        .header("content-type", content_type);
+    if let Some(actor) = actor {
+        request.header("lendwork-actor", actor);
+    }
+    let sent: Result<Response, _> =
+        spin_sdk::http::run(spin_sdk::http::send(request.body(body).build()));
+    let answer = sent.map_err(|_| Unreachable)?;
     let mut builder = Response::builder();
     builder.status(*answer.status());
     if let Some(content_type) = answer.header("content-type").and_then(|v| v.as_str()) {

@@ -42,6 +42,11 @@ impl Log {
         format!("{}/log/{sequence:012}", self.prefix)
     }
 
+    /// How many entries the log holds (the position of the last one).
+    pub fn len<K: Kv>(&self, kv: &K) -> Result<u64, StoreError> {
+        Ok(u64::try_from(kv.increment(&self.counter(), 0)?).unwrap_or(0))
+    }
+
     /// Appends `id`; its position.
     pub fn append<K: Kv>(&self, kv: &K, id: &str) -> Result<u64, StoreError> {
         let sequence = kv.increment(&self.counter(), 1)?;
@@ -62,7 +67,7 @@ impl Log {
         key_of: impl Fn(&str) -> String,
         mut keep: impl FnMut(&[u8]) -> Result<Option<T>, E>,
     ) -> Result<Page<T>, E> {
-        let last = u64::try_from(kv.increment(&self.counter(), 0)?).unwrap_or(0);
+        let last = self.len(kv)?;
         let scan_end = last.min(after.saturating_add(self.scan_max));
         let mut items = Vec::new();
         let mut scanned = after;

@@ -64,33 +64,51 @@ impl Client {
     /// Sends `body` (a POST) or nothing (a GET) to `path`; the answer's JSON, or the exit
     /// code after printing why there is none.
     pub fn send(&self, path: &str, body: Option<&Value>) -> Result<Value, i32> {
-        let url = format!("{}{path}", self.base);
-        let sent = match body {
-            Some(body) => self
-                .agent
-                .post(&url)
-                .header("authorization", &self.auth)
-                .header("content-type", "application/json")
-                .send(body.to_string().as_bytes()),
-            None => self
-                .agent
-                .get(&url)
-                .header("authorization", &self.auth)
-                .call(),
-        };
-        let mut response = sent.map_err(|e| {
-            eprintln!("error: cannot reach {url}: {e}");
-            EXIT_IO
-        })?;
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        if !(200..300).contains(&status) {
-            eprintln!("{text}");
-            return Err(EXIT_REFUSED);
+        match body {
+            Some(body) => self.post(path, "application/json", body.to_string().as_bytes()),
+            None => {
+                let url = format!("{}{path}", self.base);
+                let sent = self
+                    .agent
+                    .get(&url)
+                    .header("authorization", &self.auth)
+                    .call();
+                answer(&url, sent)
+            }
         }
-        serde_json::from_str(&text).map_err(|_| {
-            eprintln!("error: the platform answered {status} with a body that is not JSON");
-            EXIT_IO
-        })
     }
+
+    /// POSTs `body` of `content_type` to `path`; the answer's JSON, or the exit code after
+    /// printing why there is none.
+    pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Result<Value, i32> {
+        let url = format!("{}{path}", self.base);
+        let sent = self
+            .agent
+            .post(&url)
+            .header("authorization", &self.auth)
+            .header("content-type", content_type)
+            .send(body);
+        answer(&url, sent)
+    }
+}
+
+/// The JSON of a 2xx answer, or the exit code after printing why there is none.
+fn answer(
+    url: &str,
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Value, i32> {
+    let mut response = sent.map_err(|e| {
+        eprintln!("error: cannot reach {url}: {e}");
+        EXIT_IO
+    })?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    if !(200..300).contains(&status) {
+        eprintln!("{text}");
+        return Err(EXIT_REFUSED);
+    }
+    serde_json::from_str(&text).map_err(|_| {
+        eprintln!("error: the platform answered {status} with a body that is not JSON");
+        EXIT_IO
+    })
 }

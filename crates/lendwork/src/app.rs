@@ -2,18 +2,19 @@
 //! once at start, pre-instantiated, and invoked per request or per schedule in a fresh,
 //! limited store from the pooling allocator.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Body;
+use sha2::Digest;
 use tokio::sync::Semaphore;
-use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -22,13 +23,15 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpView};
 
 use crate::capabilities::{self, KvCtx};
+use crate::kv::StoreSet;
 use crate::manifest::{ComponentDecl, Manifest};
 use crate::outbound::{BoxFuture, InternalDispatch, OutboundHooks, OutboundPolicy};
+use crate::policies::Registry;
 use crate::problem;
 use crate::routes::{RouteMatch, RoutePattern, Router};
 use crate::runtime_config::{KvMode, RuntimeConfig, open_stores};
 use crate::state::{InstanceState, InvocationLimits};
-use crate::variables;
+use crate::variables::{self, ComponentVariables};
 
 mod cron_bindings {
     #![allow(missing_docs)]
@@ -87,11 +90,105 @@ impl Default for HostOptions {
 }
 
 /// One component, ready to instantiate.
-struct LoadedComponent {
+pub struct LoadedComponent {
     proxy: Option<ProxyPre<InstanceState>>,
     cron: Option<SpinCronPre<InstanceState>>,
     kv: KvCtx,
     outbound: OutboundPolicy,
+    /// The declaration it was built from, dependency paths as composed (a hot swap changes
+    /// them).
+    pub decl: ComponentDecl,
+    /// SHA-256 (hex) of each dependency's bytes, by import key.
+    pub dependency_digests: BTreeMap<String, String>,
+}
+
+impl LoadedComponent {
+    /// SHA-256 of the dependency satisfying `import` (empty if there is none).
+    pub fn dependency_digest(&self, import: &str) -> String {
+        self.dependency_digests
+            .get(import)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Builds [`LoadedComponent`]s: composes, compiles (once per distinct composition) and
+/// pre-instantiates. Cheap to clone, so a hot swap can build beside the serving version
+/// on a blocking thread.
+#[derive(Clone)]
+pub struct Builder {
+    engine: Engine,
+    linker: Linker<InstanceState>,
+    stores: StoreSet,
+    /// Compiled compositions by the SHA-256 of their bytes: two components with the same
+    /// composition (a challenger composed like its champion) and a rollback compile nothing.
+    compiled: Arc<Mutex<HashMap<[u8; 32], Component>>>,
+}
+
+impl Builder {
+    /// Composes `decl`'s dependencies into it, compiles and pre-instantiates it, with
+    /// `variables` (each `<interface>_<package>_sha256` variable the component declares set
+    /// to its dependency's digest).
+    pub fn build(
+        &self,
+        decl: &ComponentDecl,
+        variables: &ComponentVariables,
+    ) -> Result<LoadedComponent> {
+        let started = Instant::now();
+        let bytes = std::fs::read(&decl.source).with_context(|| {
+            format!(
+                "cannot read `source` {} (build the components first: `cargo xtask build`)",
+                decl.source.display()
+            )
+        })?;
+        let mut dependency_digests = BTreeMap::new();
+        let mut variables = variables.clone();
+        for dependency in &decl.dependencies {
+            let digest = crate::policies::file_sha256(&dependency.path)?;
+            if let Some(name) = digest_variable(&dependency.import) {
+                variables = variables.with(&name, &digest);
+            }
+            dependency_digests.insert(dependency.import.clone(), digest);
+        }
+        let bytes = crate::compose::compose(decl, bytes)?;
+        let key: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+        let cached = self.compiled.lock().ok().and_then(|c| c.get(&key).cloned());
+        let component = match cached {
+            Some(component) => component,
+            None => {
+                let component =
+                    Component::new(&self.engine, &bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                if let Ok(mut compiled) = self.compiled.lock() {
+                    compiled.insert(key, component.clone());
+                }
+                component
+            }
+        };
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .context("an import cannot be satisfied by this host")?;
+        let proxy = ProxyPre::new(pre.clone()).ok();
+        let cron = SpinCronPre::new(pre).ok();
+        tracing::info!(component = %decl.id, ms = started.elapsed().as_millis() as u64, http = proxy.is_some(), cron = cron.is_some(), "component ready");
+        Ok(LoadedComponent {
+            proxy,
+            cron,
+            kv: KvCtx::new(self.stores.clone(), &decl.key_value_stores, variables),
+            outbound: OutboundPolicy::new(&decl.allowed_outbound_hosts)?,
+            decl: decl.clone(),
+            dependency_digests,
+        })
+    }
+}
+
+/// The variable holding the digest of the dependency that satisfies `import`:
+/// `lending:policy/consumer` → `consumer_policy_sha256`.
+pub fn digest_variable(import: &str) -> Option<String> {
+    let (package, interface) = import.split('@').next()?.split_once('/')?;
+    let (_, package) = package.split_once(':')?;
+    Some(format!("{interface}_{package}_sha256").replace('-', "_"))
 }
 
 /// A running application.
@@ -99,7 +196,14 @@ pub struct App {
     /// The application's name from the manifest.
     pub name: String,
     engine: Engine,
-    components: BTreeMap<String, LoadedComponent>,
+    /// Every component, each swappable as a whole (a policy hot swap replaces one).
+    components: BTreeMap<String, RwLock<Arc<LoadedComponent>>>,
+    /// Builds replacements beside the serving versions.
+    pub builder: Builder,
+    /// Each component's resolved variables, as the manifest gives them.
+    variables: BTreeMap<String, ComponentVariables>,
+    /// Policy versions and their history (hot swaps, rollbacks, backtests).
+    pub policies: Registry,
     router: Router<String>,
     /// Components with an HTTP trigger, public or private: the ones service chaining may
     /// call (Spin refuses to chain to a component without one).
@@ -192,25 +296,20 @@ impl App {
                 .map(move |label| (c.id.as_str(), label.as_str()))
         });
         let stores = open_stores(runtime_config, state_dir, options.kv_mode, uses).await?;
+        let policies = Registry::open(state_dir)?;
+        let builder = Builder {
+            engine: engine.clone(),
+            linker,
+            stores,
+            compiled: Arc::default(),
+        };
 
         let mut components = BTreeMap::new();
         for (id, decl) in &manifest.components {
-            let started = Instant::now();
-            let pre =
-                compile(&engine, &linker, decl).with_context(|| format!("component `{id}`"))?;
-            let proxy = ProxyPre::new(pre.clone()).ok();
-            let cron = SpinCronPre::new(pre).ok();
-            tracing::info!(component = %id, ms = started.elapsed().as_millis() as u64, http = proxy.is_some(), cron = cron.is_some(), "component ready");
-            let component = LoadedComponent {
-                proxy,
-                cron,
-                kv: KvCtx::new(
-                    stores.clone(),
-                    &decl.key_value_stores,
-                    variables.get(id).cloned().unwrap_or_default(),
-                ),
-                outbound: OutboundPolicy::new(&decl.allowed_outbound_hosts)?,
-            };
+            let decl = policies.serving(decl)?;
+            let component = builder
+                .build(&decl, &variables.get(id).cloned().unwrap_or_default())
+                .with_context(|| format!("component `{id}`"))?;
             components.insert(id.clone(), component);
         }
         for trigger in &manifest.http_triggers {
@@ -257,10 +356,17 @@ impl App {
                 .collect(),
         );
         start_epoch_ticker(&engine);
+        let components = components
+            .into_iter()
+            .map(|(id, component)| (id, RwLock::new(Arc::new(component))))
+            .collect();
         Ok(Arc::new_cyclic(|this| App {
             name: manifest.name.clone(),
             engine,
             components,
+            builder,
+            variables,
+            policies,
             router,
             chainable,
             cron_triggers,
@@ -307,6 +413,22 @@ impl App {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let component = self.component(component_id)?;
+        self.invoke_loaded(&component, request, depth).await
+    }
+
+    /// Runs `component`'s HTTP handler on `request` in a fresh instance, whether or not it
+    /// is the version serving (a hot swap's candidate is tried this way first).
+    pub async fn invoke_loaded<B>(
+        &self,
+        component: &LoadedComponent,
+        request: hyper::Request<B>,
+        depth: u32,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, InvocationError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let component_id = component.decl.id.as_str();
         let proxy = component.proxy.clone().ok_or_else(|| {
             InvocationError::NotFound(format!("component `{component_id}` has no HTTP handler"))
         })?;
@@ -375,7 +497,7 @@ impl App {
         })?;
         let _slot = self.slot().await?;
         let deadline = self.options.cron_deadline;
-        let mut store = self.store(component, 0, deadline);
+        let mut store = self.store(&component, 0, deadline);
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -415,7 +537,7 @@ impl App {
         let mut samples = Vec::with_capacity(iterations);
         for _ in 0..iterations {
             let started = Instant::now();
-            let mut store = self.store(component, 0, self.options.http_deadline);
+            let mut store = self.store(&component, 0, self.options.http_deadline);
             proxy
                 .instantiate_async(&mut store)
                 .await
@@ -425,10 +547,39 @@ impl App {
         Ok(samples)
     }
 
-    fn component(&self, id: &str) -> Result<&LoadedComponent, InvocationError> {
-        self.components
+    /// The version of component `id` serving now.
+    pub fn component(&self, id: &str) -> Result<Arc<LoadedComponent>, InvocationError> {
+        let slot = self
+            .components
             .get(id)
-            .ok_or_else(|| InvocationError::NotFound(format!("no component `{id}`")))
+            .ok_or_else(|| InvocationError::NotFound(format!("no component `{id}`")))?;
+        Ok(slot.read().unwrap_or_else(|e| e.into_inner()).clone())
+    }
+
+    /// Ids of every component.
+    pub fn component_ids(&self) -> impl Iterator<Item = &str> {
+        self.components.keys().map(String::as_str)
+    }
+
+    /// The manifest's variables of component `id`.
+    pub fn variables_of(&self, id: &str) -> ComponentVariables {
+        self.variables.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Makes `replacement` the serving version of its component, atomically: requests that
+    /// started keep the version they began with, every later one gets the new one. The
+    /// version replaced.
+    pub fn replace(
+        &self,
+        replacement: LoadedComponent,
+    ) -> Result<Arc<LoadedComponent>, InvocationError> {
+        let id = replacement.decl.id.clone();
+        let slot = self
+            .components
+            .get(&id)
+            .ok_or_else(|| InvocationError::NotFound(format!("no component `{id}`")))?;
+        let mut serving = slot.write().unwrap_or_else(|e| e.into_inner());
+        Ok(std::mem::replace(&mut *serving, Arc::new(replacement)))
     }
 
     async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, InvocationError> {
@@ -470,25 +621,6 @@ impl App {
         store.epoch_deadline_trap();
         store
     }
-}
-
-fn compile(
-    engine: &Engine,
-    linker: &Linker<InstanceState>,
-    decl: &ComponentDecl,
-) -> Result<InstancePre<InstanceState>> {
-    let bytes = std::fs::read(&decl.source).with_context(|| {
-        format!(
-            "cannot read `source` {} (build the components first: `cargo xtask build`)",
-            decl.source.display()
-        )
-    })?;
-    let bytes = crate::compose::compose(decl, bytes)?;
-    let component = Component::new(engine, &bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    linker
-        .instantiate_pre(&component)
-        .map_err(|e| anyhow::anyhow!("{e:#}"))
-        .context("an import cannot be satisfied by this host")
 }
 
 fn start_epoch_ticker(engine: &Engine) {
@@ -615,11 +747,9 @@ impl InternalDispatch for Chain {
         request: http::Request<WasiBody>,
         depth: u32,
     ) -> BoxFuture<Result<http::Response<WasiBody>, wasmtime_wasi_http::Error>> {
-        let app = self.0.clone();
+        let app = self.app();
         Box::pin(async move {
-            let Some(app) = app.upgrade() else {
-                return Err(wasmtime_wasi_http::Error::DestinationUnavailable);
-            };
+            let app = app?;
             if !app.chainable.contains(&component_id) {
                 return Err(wasmtime_wasi_http::Error::DestinationNotFound);
             }
@@ -632,6 +762,22 @@ impl InternalDispatch for Chain {
                 }
             }
         })
+    }
+
+    fn control(
+        &self,
+        request: http::Request<WasiBody>,
+    ) -> BoxFuture<Result<http::Response<WasiBody>, wasmtime_wasi_http::Error>> {
+        let app = self.app();
+        Box::pin(async move { Ok(crate::policies::routes::handle(&app?, request).await) })
+    }
+}
+
+impl Chain {
+    fn app(&self) -> Result<Arc<App>, wasmtime_wasi_http::Error> {
+        self.0
+            .upgrade()
+            .ok_or(wasmtime_wasi_http::Error::DestinationUnavailable)
     }
 }
 

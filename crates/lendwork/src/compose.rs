@@ -31,7 +31,9 @@ pub fn compose(component: &ComponentDecl, main: Vec<u8>) -> Result<Vec<u8>> {
         return Ok(main);
     }
     let mut graph = CompositionGraph::new();
-    let main_package = Package::from_bytes(&component.id, None, main, graph.types_mut())
+    // Fixed package names: the composition's bytes then depend on the bytes composed
+    // alone, so equal compositions (a challenger composed like its champion) compile once.
+    let main_package = Package::from_bytes("main", None, main, graph.types_mut())
         .with_context(|| format!("component `{}` is not a valid component", component.id))?;
     let main_id = graph.register_package(main_package)?;
     let main_instance = graph.instantiate(main_id);
@@ -48,7 +50,7 @@ pub fn compose(component: &ComponentDecl, main: Vec<u8>) -> Result<Vec<u8>> {
         let bytes = std::fs::read(&dependency.path)
             .with_context(|| format!("{place}: cannot read the .wasm"))?;
         let package = Package::from_bytes(
-            &format!("{}-dependency-{index}", component.id),
+            &format!("dependency-{index}"),
             None,
             bytes,
             graph.types_mut(),
@@ -101,7 +103,22 @@ pub fn compose(component: &ComponentDecl, main: Vec<u8>) -> Result<Vec<u8>> {
         .with_context(|| format!("component `{}`: composition failed", component.id))
 }
 
-fn check_no_capabilities(imports: &[String]) -> Result<()> {
+/// The imports and exports of a component's world, e.g. to check a hot-swap candidate
+/// before composing it.
+pub fn interfaces(name: &str, bytes: Vec<u8>) -> Result<(Vec<String>, Vec<String>)> {
+    let mut graph = CompositionGraph::new();
+    let package = Package::from_bytes(name, None, bytes, graph.types_mut())
+        .context("not a WebAssembly component")?;
+    let id = graph.register_package(package)?;
+    let world = &graph.types()[graph[id].ty()];
+    Ok((
+        world.imports.keys().cloned().collect(),
+        world.exports.keys().cloned().collect(),
+    ))
+}
+
+/// Refuses a dependency that imports host capabilities (stores, variables, outbound HTTP).
+pub fn check_no_capabilities(imports: &[String]) -> Result<()> {
     if let Some(import) = imports
         .iter()
         .find(|i| CONFIGURED_CAPABILITIES.iter().any(|p| i.starts_with(p)))
@@ -126,7 +143,7 @@ fn split_name(name: &str) -> (&str, Option<&str>, Option<&str>) {
 }
 
 /// Whether the manifest key `selector` selects the component import `import`.
-fn import_matches(selector: &str, import: &str) -> bool {
+pub fn import_matches(selector: &str, import: &str) -> bool {
     let (sel_pkg, sel_iface, sel_ver) = split_name(selector);
     let (imp_pkg, imp_iface, imp_ver) = split_name(import);
     if imp_iface.is_none() || sel_pkg != imp_pkg {

@@ -18,6 +18,8 @@ pub mod decisions_cli;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;
+pub mod policies;
+pub mod policy_cli;
 pub mod problem;
 pub mod routes;
 pub mod runtime_config;

@@ -29,6 +29,8 @@ enum Command {
     Sanctions(lendwork::sanctions_cli::SanctionsArgs),
     /// Stored credit decisions: show one, or replay it through the policy and compare.
     Decisions(lendwork::decisions_cli::DecisionsArgs),
+    /// Credit policy versions on a running host: swap, roll back, list, backtest.
+    Policy(lendwork::policy_cli::PolicyArgs),
     /// Runs the benchmarks and prints (optionally writes) their figures.
     Bench(lendwork::bench::BenchArgs),
     /// The benchmarks' baseline: a bare HTTP server without WebAssembly.
@@ -202,6 +204,7 @@ fn run(cli: Cli) -> Result<()> {
         // A client of the platform's HTTP API: no runtime either.
         Command::Sanctions(args) => std::process::exit(lendwork::sanctions_cli::run(&args)),
         Command::Decisions(args) => std::process::exit(lendwork::decisions_cli::run(&args)),
+        Command::Policy(args) => std::process::exit(lendwork::policy_cli::run(&args)),
         other => other,
     };
     init_logging(&command);
@@ -224,7 +227,10 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             // Answered above, before the runtime started.
-            Command::Calc(_) | Command::Sanctions(_) | Command::Decisions(_) => Ok(()),
+            Command::Calc(_)
+            | Command::Sanctions(_)
+            | Command::Decisions(_)
+            | Command::Policy(_) => Ok(()),
         }
     })
 }

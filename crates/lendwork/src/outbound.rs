@@ -17,6 +17,10 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 /// The suffix Spin reserves for in-process calls to another component.
 pub const SPIN_INTERNAL_SUFFIX: &str = ".spin.internal";
+/// The host's own control plane (policy hot swaps and backtests), reachable by components
+/// whose `allowed_outbound_hosts` name it — on this host only; elsewhere the name does not
+/// resolve and the call fails like any unreachable host.
+pub const CONTROL_HOST: &str = "control.lendwork.internal";
 /// Connect timeout when a component sets none; bounds how long a guest waits on a dead host.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How deep `*.spin.internal` calls may nest before the host refuses (loop protection).
@@ -141,6 +145,12 @@ pub trait InternalDispatch: Send + Sync {
         request: http::Request<WasiBody>,
         depth: u32,
     ) -> BoxFuture<Result<http::Response<WasiBody>, HttpError>>;
+
+    /// Handles `request` sent to the host's control plane ([`CONTROL_HOST`]).
+    fn control(
+        &self,
+        request: http::Request<WasiBody>,
+    ) -> BoxFuture<Result<http::Response<WasiBody>, HttpError>>;
 }
 
 /// The `wasi:http` hooks of one component instance.
@@ -186,6 +196,14 @@ impl WasiHttpHooks for OutboundHooks {
             let future = self
                 .dispatch
                 .dispatch(component.to_string(), request, self.depth + 1);
+            return Box::new(async move {
+                within(first_byte_timeout, future)
+                    .await
+                    .map(|response| (response, done))
+            });
+        }
+        if host == CONTROL_HOST {
+            let future = self.dispatch.control(request);
             return Box::new(async move {
                 within(first_byte_timeout, future)
                     .await

@@ -24,6 +24,19 @@ impl ComponentVariables {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
     }
+
+    /// These variables with `name` set to `value`, if the component declares `name`
+    /// (a component sees only the variables it declares).
+    pub fn with(&self, name: &str, value: &str) -> ComponentVariables {
+        if !self.values.contains_key(name) {
+            return self.clone();
+        }
+        let mut values = (*self.values).clone();
+        values.insert(name.to_string(), value.to_string());
+        ComponentVariables {
+            values: Arc::new(values),
+        }
+    }
 }
 
 /// Lists the application variables a template refers to.

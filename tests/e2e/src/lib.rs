@@ -147,15 +147,6 @@ impl HostConfig {
                     "SPIN_VARIABLE_IDENTIFIER_HASH_KEY".into(),
                     "test-identifier-hash-key".into(),
                 ),
-                // Decisions record the digests of the policies decisioning is composed with.
-                (
-                    "SPIN_VARIABLE_CONSUMER_POLICY_SHA256".into(),
-                    wasm_sha256("consumer_installment.wasm"),
-                ),
-                (
-                    "SPIN_VARIABLE_BUSINESS_POLICY_SHA256".into(),
-                    wasm_sha256("sme_term.wasm"),
-                ),
             ],
             args: Vec::new(),
         }

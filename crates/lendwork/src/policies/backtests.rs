@@ -1,0 +1,207 @@
+//! Backtests: a staged candidate policy re-decides the recorded decisions of a period, a
+//! page at a time, in the background; its figures side by side with what was decided
+//! ([`backtest::Report`]).
+//!
+//! A backtest is a job: `start` composes the candidate into the component beside the
+//! serving version and answers at once; the job pages through the decision log (each page
+//! an ordinary, bounded invocation) and its progress — log position, decisions compared, the
+//! report so far — can be read at any time. Finished reports are also written to
+//! `policies/backtests/{id}.json`. The host keeps the last [`JOBS_KEPT`] jobs in memory.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Refusal, build_with, kind_of, replaced_by};
+use crate::app::App;
+
+/// Jobs kept in memory, finished or not.
+pub const JOBS_KEPT: usize = 32;
+/// Decisions re-decided per page.
+pub const PAGE: u64 = 200;
+
+/// What a backtest asks.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestRequest {
+    /// The component whose decisions are re-decided (default `decisioning`).
+    #[serde(default = "default_component")]
+    pub component: String,
+    /// The staged candidate's SHA-256.
+    pub candidate: String,
+    /// First day (UTC) of decisions included.
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    /// Last day (UTC) of decisions included.
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+}
+
+fn default_component() -> String {
+    "decisioning".into()
+}
+
+/// Where a backtest is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Still paging.
+    Running,
+    /// Every decision of the period compared.
+    Done,
+    /// Stopped by an error (the report covers what was compared).
+    Failed,
+}
+
+/// A backtest and its progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    /// Its id (`bt_…`).
+    pub id: String,
+    /// The component.
+    pub component: String,
+    /// The candidate's SHA-256.
+    pub candidate: String,
+    /// The dependency it stands in for.
+    pub dependencies: Vec<String>,
+    /// The period.
+    pub from: Option<NaiveDate>,
+    /// The period.
+    pub to: Option<NaiveDate>,
+    /// Where it is.
+    pub status: Status,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Log positions read.
+    pub position: u64,
+    /// The log's length when last read.
+    pub log_length: u64,
+    /// The figures so far.
+    pub report: backtest::Report,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The jobs.
+pub struct Jobs {
+    dir: PathBuf,
+    jobs: Mutex<VecDeque<Arc<Mutex<Job>>>>,
+}
+
+impl Jobs {
+    /// Jobs whose reports are written under `dir`.
+    pub fn new(dir: PathBuf) -> Result<Jobs> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(Jobs {
+            dir,
+            jobs: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// The job `id`, as it stands.
+    pub fn get(&self, id: &str) -> Option<Job> {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.iter()
+            .map(|j| j.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .find(|j| j.id == id)
+    }
+
+    fn add(&self, job: Job) -> Arc<Mutex<Job>> {
+        let job = Arc::new(Mutex::new(job));
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        if jobs.len() == JOBS_KEPT {
+            jobs.pop_front();
+        }
+        jobs.push_back(job.clone());
+        job
+    }
+
+    fn save(&self, job: &Job) {
+        let path = self.dir.join(format!("{}.json", job.id));
+        if let Err(e) = serde_json::to_vec_pretty(job).map(|bytes| std::fs::write(&path, bytes)) {
+            tracing::warn!(error = %e, "backtest report not written");
+        }
+    }
+}
+
+fn new_id() -> String {
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!("bt_{nanos:x}")
+}
+
+/// Starts a backtest of `request`; the job as it begins.
+pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<Job, Refusal> {
+    let candidate = request.candidate.to_ascii_lowercase();
+    let bytes = app.policies.kept(&candidate)?;
+    let serving = app
+        .component(&request.component)
+        .map_err(|_| Refusal::not_found(format!("no component `{}`", request.component)))?;
+    let (_, exports) = crate::compose::interfaces("candidate", bytes)
+        .map_err(|e| Refusal::rejected(format!("{e:#}")))?;
+    let replaced = replaced_by(&serving, &exports, None)?;
+    let built = build_with(app, &serving, &replaced, &candidate).await?;
+    let job = Job {
+        id: new_id(),
+        component: request.component.clone(),
+        candidate,
+        dependencies: replaced.clone(),
+        from: request.from,
+        to: request.to,
+        status: Status::Running,
+        started_at: Utc::now(),
+        finished_at: None,
+        position: 0,
+        log_length: 0,
+        report: backtest::Comparison::default().report(),
+        error: None,
+    };
+    let shared = app.policies.jobs.add(job.clone());
+    let app = app.clone();
+    tokio::spawn(async move {
+        let mut comparison = backtest::Comparison::default();
+        let mut after = 0;
+        let outcome = loop {
+            let query = json!({
+                "kind": kind_of(&replaced), "from": request.from, "to": request.to,
+                "after": after, "limit": PAGE,
+            });
+            let (pairs, next, length) = match super::backtest_page(&app, &built, query).await {
+                Ok(page) => page,
+                Err(refusal) => break Err(refusal.detail),
+            };
+            for pair in &pairs {
+                comparison.add(pair);
+            }
+            let mut job = shared.lock().unwrap_or_else(|e| e.into_inner());
+            job.position = next.unwrap_or(length);
+            job.log_length = length;
+            job.report = comparison.report();
+            match next {
+                Some(next) => after = next,
+                None => break Ok(()),
+            }
+        };
+        let finished = {
+            let mut job = shared.lock().unwrap_or_else(|e| e.into_inner());
+            job.finished_at = Some(Utc::now());
+            match outcome {
+                Ok(()) => job.status = Status::Done,
+                Err(error) => {
+                    job.status = Status::Failed;
+                    job.error = Some(error);
+                }
+            }
+            job.clone()
+        };
+        tracing::info!(id = %finished.id, status = ?finished.status, decisions = finished.report.decisions, moved = finished.report.moved_total, "backtest finished");
+        app.policies.jobs.save(&finished);
+    });
+    Ok(job)
+}
