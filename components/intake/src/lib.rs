@@ -207,6 +207,13 @@ pub const ROUTES: &[Route] = &[
         handler: policy_admin::rollback,
     },
     Route {
+        method: Method::Get,
+        path: "/v1/admin/policies/changes/{id}",
+        access: Access::Roles(&[Role::Risk]),
+        summary: "A swap or rollback: its stage, outcome or problem",
+        handler: policy_admin::change,
+    },
+    Route {
         method: Method::Post,
         path: "/v1/admin/policies/backtests",
         access: Access::Roles(&[Role::Risk]),

@@ -66,6 +66,17 @@ pub fn rollback(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     control(ctx, Method::Post, "/policies/rollback", "application/json")
 }
 
+/// `GET /v1/admin/policies/changes/{id}`.
+pub fn change(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let id = ctx.param("id")?.to_string();
+    control(
+        ctx,
+        Method::Get,
+        &format!("/policies/changes/{id}"),
+        "application/json",
+    )
+}
+
 /// `POST /v1/admin/policies/backtests`.
 pub fn start_backtest(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     control(ctx, Method::Post, "/policies/backtests", "application/json")

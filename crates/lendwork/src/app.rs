@@ -112,6 +112,9 @@ impl LoadedComponent {
     }
 }
 
+/// A composition's compiled code, once compiled.
+type CompiledSlot = Arc<Mutex<Option<Component>>>;
+
 /// Builds [`LoadedComponent`]s: composes, compiles (once per distinct composition) and
 /// pre-instantiates. Cheap to clone, so a hot swap can build beside the serving version
 /// on a blocking thread.
@@ -122,7 +125,7 @@ pub struct Builder {
     stores: StoreSet,
     /// Compiled compositions by the SHA-256 of their bytes: two components with the same
     /// composition (a challenger composed like its champion) and a rollback compile nothing.
-    compiled: Arc<Mutex<HashMap<[u8; 32], Component>>>,
+    compiled: Arc<Mutex<HashMap<[u8; 32], CompiledSlot>>>,
 }
 
 impl Builder {
@@ -152,18 +155,26 @@ impl Builder {
         }
         let bytes = crate::compose::compose(decl, bytes)?;
         let key: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-        let cached = self.compiled.lock().ok().and_then(|c| c.get(&key).cloned());
-        let component = match cached {
-            Some(component) => component,
+        // One compilation per distinct composition, even when two builds ask at once: the
+        // second waits on the first's slot.
+        let slot = self
+            .compiled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        let mut compiled = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let component = match &*compiled {
+            Some(component) => component.clone(),
             None => {
                 let component =
                     Component::new(&self.engine, &bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-                if let Ok(mut compiled) = self.compiled.lock() {
-                    compiled.insert(key, component.clone());
-                }
+                *compiled = Some(component.clone());
                 component
             }
         };
+        drop(compiled);
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -180,6 +191,43 @@ impl Builder {
             decl: decl.clone(),
             dependency_digests,
         })
+    }
+}
+
+impl Builder {
+    /// [`Builder::build`] on a thread of its own at a low scheduling priority, so that
+    /// requests being served keep the cores they need while a replacement compiles.
+    pub async fn build_in_background(
+        &self,
+        decl: ComponentDecl,
+        variables: ComponentVariables,
+    ) -> Result<LoadedComponent> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let builder = self.clone();
+        std::thread::Builder::new()
+            .name("component-build".into())
+            .spawn(move || {
+                lower_priority();
+                let _ = done.send(builder.build(&decl, &variables));
+            })
+            .context("cannot start a build thread")?;
+        result.await.context("the build thread stopped")?
+    }
+}
+
+/// The scheduling priority (nice value) of a background build: under load it gets about a
+/// tenth of the CPU the request threads get, so requests keep their pace and the build
+/// takes longer; on an idle host it runs at full speed.
+pub const BUILD_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority to [`BUILD_NICE`], where the system
+/// allows it.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread's own id (gettid), with constant arguments.
+    unsafe {
+        let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, thread, BUILD_NICE);
     }
 }
 
@@ -261,6 +309,10 @@ fn engine(options: &HostOptions) -> Result<Engine> {
     config
         .wasm_component_model(true)
         .epoch_interruption(true)
+        // Each component compiles on one thread: start-up compiles the components side by
+        // side instead, and a hot swap's build stays on its one low-priority thread rather
+        // than taking every core from the requests being served.
+        .parallel_compilation(false)
         .allocation_strategy(if options.pooling {
             InstanceAllocationStrategy::Pooling(pool)
         } else {
@@ -304,13 +356,34 @@ impl App {
             compiled: Arc::default(),
         };
 
-        let mut components = BTreeMap::new();
+        let mut serving = Vec::new();
         for (id, decl) in &manifest.components {
-            let decl = policies.serving(decl)?;
-            let component = builder
-                .build(&decl, &variables.get(id).cloned().unwrap_or_default())
-                .with_context(|| format!("component `{id}`"))?;
-            components.insert(id.clone(), component);
+            serving.push((id, policies.serving(decl)?));
+        }
+        // Components compile side by side, one thread each (see `engine`).
+        let built: Vec<Result<LoadedComponent>> = std::thread::scope(|scope| {
+            let builds: Vec<_> = serving
+                .iter()
+                .map(|(id, decl)| {
+                    let (builder, variables) = (&builder, &variables);
+                    scope.spawn(move || {
+                        builder
+                            .build(decl, &variables.get(*id).cloned().unwrap_or_default())
+                            .with_context(|| format!("component `{id}`"))
+                    })
+                })
+                .collect();
+            builds
+                .into_iter()
+                .map(|b| {
+                    b.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a build panicked")))
+                })
+                .collect()
+        });
+        let mut components = BTreeMap::new();
+        for ((id, _), component) in serving.iter().zip(built) {
+            components.insert((*id).clone(), component?);
         }
         for trigger in &manifest.http_triggers {
             if components[&trigger.component].proxy.is_none() {

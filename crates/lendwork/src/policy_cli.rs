@@ -8,7 +8,8 @@
 //! $ LENDWORK_API_KEY=… lendwork policy backtest --policy new.wasm --from 2026-11-01
 //! ```
 //!
-//! `swap` uploads the candidate, has the host try it on recorded decisions (the
+//! `swap` uploads the candidate and follows the host's job as it builds the new version
+//! beside the serving one (at low priority), tries it on recorded decisions (the
 //! differences are printed) and swaps it in; `--dry-run` stops after the differences.
 //! `backtest` follows the host's job with a progress bar and prints the report side by
 //! side with what was decided.
@@ -187,6 +188,24 @@ pub fn print_report(report: &Value, champion: &str, challenger: &str) {
     }
 }
 
+/// Follows the swap or rollback job `id` with a spinner naming its stage; the finished job.
+fn follow_change(client: &Client, id: &str) -> Result<Value, i32> {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    let path = format!("/v1/admin/policies/changes/{id}");
+    loop {
+        let job = client
+            .send(&path, None)
+            .inspect_err(|_| spinner.abandon())?;
+        spinner.set_message(text(&job["stage"]));
+        spinner.tick();
+        if job["status"] != "running" {
+            spinner.finish_and_clear();
+            return Ok(job);
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
 fn list(client: &Client) -> i32 {
     let listed = match client.send("/v1/admin/policies", None) {
         Ok(listed) => listed,
@@ -329,10 +348,19 @@ pub fn run(args: &PolicyArgs) -> i32 {
                 }
                 "/v1/admin/policies/swap"
             };
-            let answer = match client.send(route, Some(&request)) {
-                Ok(answer) => answer,
+            let started = match client.send(route, Some(&request)) {
+                Ok(job) => job,
                 Err(code) => return code,
             };
+            let job = match follow_change(&client, &text(&started["id"])) {
+                Ok(job) => job,
+                Err(code) => return code,
+            };
+            if job["status"] != "done" {
+                eprintln!("{}", job["problem"]);
+                return EXIT_REFUSED;
+            }
+            let answer = &job["outcome"];
             println!("dry run on the latest recorded decisions:");
             print_report(&answer["dry_run"], "serving", "candidate");
             for change in answer["changes"].as_array().into_iter().flatten() {

@@ -152,7 +152,7 @@ fn a_policy_swapped_under_load_fails_no_request_serves_at_once_survives_a_restar
     let candidate_digest = wasm_sha256("candidate_policy.wasm");
 
     let stop = Arc::new(AtomicBool::new(false));
-    let clients = load(&host, 3, 400, &stop);
+    let clients = load(&host, 3, 3_000, &stop);
     std::thread::sleep(Duration::from_millis(700));
     let (code, out, err) = swap(&host, "candidate_policy.wasm");
     assert_eq!(code, 0, "{out}\n{err}");

@@ -48,6 +48,26 @@ impl Planned {
     }
 }
 
+/// Sends one request on a fresh connection; the status and body.
+pub async fn once(address: SocketAddr, planned: Planned) -> Result<(u16, Bytes)> {
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method(planned.method)
+        .uri(&planned.path)
+        .header(http::header::HOST, address.to_string());
+    for (name, value) in &planned.headers {
+        request = request.header(*name, value);
+    }
+    let response = sender
+        .send_request(request.body(Full::new(planned.body))?)
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, response.into_body().collect().await?.to_bytes()))
+}
+
 /// Makes the `i`-th request of a run.
 pub type Plan = Arc<dyn Fn(usize) -> Planned + Send + Sync>;
 
@@ -55,6 +75,10 @@ pub type Plan = Arc<dyn Fn(usize) -> Planned + Send + Sync>;
 pub struct LoadResult {
     /// Latency of every successful request (including its retries).
     pub latencies: Vec<Duration>,
+    /// When each of them was sent (after [`LoadResult::started`]), in the same order.
+    pub sent: Vec<Duration>,
+    /// When the run started.
+    pub started: Instant,
     /// Wall-clock time of the whole run.
     pub elapsed: Duration,
     /// Retries after a retryable 409 or 503.
@@ -84,15 +108,21 @@ pub async fn run(
         workers.spawn(async move { worker(address, total, next, plan, progress).await });
     }
     let mut latencies = Vec::with_capacity(total);
+    let mut sent = Vec::with_capacity(total);
     let mut retries = 0;
     while let Some(outcome) = workers.join_next().await {
-        let (mut samples, worker_retries) = outcome??;
-        latencies.append(&mut samples);
+        let (samples, worker_retries) = outcome??;
+        for (at, latency) in samples {
+            sent.push(at.saturating_duration_since(started));
+            latencies.push(latency);
+        }
         retries += worker_retries;
     }
     progress.finish_and_clear();
     Ok(LoadResult {
         latencies,
+        sent,
+        started,
         elapsed: started.elapsed(),
         retries,
     })
@@ -104,7 +134,7 @@ async fn worker(
     next: Arc<AtomicUsize>,
     plan: Plan,
     progress: ProgressBar,
-) -> Result<(Vec<Duration>, u64)> {
+) -> Result<(Vec<(Instant, Duration)>, u64)> {
     let stream = tokio::net::TcpStream::connect(address).await?;
     stream.set_nodelay(true)?;
     let (mut sender, connection) =
@@ -153,7 +183,7 @@ async fn worker(
             }
             retries += 1;
         }
-        samples.push(started.elapsed());
+        samples.push((started, started.elapsed()));
         progress.inc(1);
     }
 }

@@ -7,6 +7,9 @@
 //!   bytes without any WebAssembly;
 //! * `ledger` — postings per second through `POST /v1/ledger/books/{book}/entries`, to one
 //!   loan and spread over 10,000 loans, on the memory and SQLite stores;
+//! * `origination` — the whole synchronous pipeline over HTTP, sanctions screening and
+//!   policy evaluation in-process;
+//! * `swap` — a policy hot swap in the middle of the pipeline's load;
 //! * `math` — lending math natively against the same code inside a component.
 
 mod child;
@@ -30,7 +33,7 @@ pub use report::{Report, Summary};
 /// Arguments of `lendwork bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Benchmarks to run: instantiate, http, kv, ledger, origination, math (default: all).
+    /// Benchmarks to run: instantiate, http, kv, ledger, origination, swap, math (default: all).
     #[arg(value_delimiter = ',')]
     pub only: Vec<String>,
     /// Write the figures as Markdown to this file (e.g. BENCHMARKS.md).
@@ -61,6 +64,9 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     if wants("origination") {
         origination::screening(&mut report, 2_000 / scale).await?;
         origination::intake(&mut report, 10_000 / scale).await?;
+    }
+    if wants("swap") {
+        origination::swap(&mut report, 10_000 / scale).await?;
     }
     if wants("math") {
         scenarios::math(&mut report, 2_000 / scale as u32).await?;

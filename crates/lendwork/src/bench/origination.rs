@@ -163,6 +163,166 @@ pub async fn intake(report: &mut Report, applications: usize) -> Result<()> {
     Ok(())
 }
 
+/// The test candidate policy the swap benchmark swaps in (built with the components).
+const CANDIDATE_WASM: &str = "target/wasm32-wasip2/release/candidate_policy.wasm";
+
+/// A policy hot swap in the middle of the pipeline's load, on memory: the latencies of the
+/// applications answered before the swap began, while it ran (staging aside: composing and
+/// compiling the candidate beside the serving version, its dry run on 200 recorded
+/// decisions, the switch) and after it, and how long it took. Any failed request fails the
+/// benchmark.
+pub async fn swap(report: &mut Report, applications: usize) -> Result<()> {
+    let keys = keys();
+    let host = ChildHost::start(
+        std::path::Path::new("spin.toml"),
+        PLATFORM_STORES,
+        "memory",
+        &[
+            ("SPIN_VARIABLE_API_KEYS", &keys),
+            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
+        ],
+    )?;
+    let upload: Plan = Arc::new(|_| list_upload());
+    load::run(host.address, 1, 1, "loading 10,000 entries", upload).await?;
+    // Recorded decisions for the dry run (identifiers no later application shares).
+    let recorded: Plan = Arc::new(|i| application(i + 900_000));
+    load::run(
+        host.address,
+        CONNECTIONS,
+        400,
+        "recording decisions",
+        recorded,
+    )
+    .await?;
+    let candidate = std::fs::read(CANDIDATE_WASM)
+        .map_err(|e| anyhow::anyhow!("{CANDIDATE_WASM}: {e} (cargo xtask build)"))?;
+    let risk = |path: &str, content_type: &str, body: Bytes| Planned {
+        method: http::Method::POST,
+        path: path.into(),
+        headers: vec![
+            ("content-type", content_type.into()),
+            ("authorization", format!("Bearer {RISK_KEY}")),
+        ],
+        body,
+    };
+    let (status, staged) = load::once(
+        host.address,
+        risk(
+            "/v1/admin/policies/candidates",
+            "application/wasm",
+            candidate.into(),
+        ),
+    )
+    .await?;
+    anyhow::ensure!(status == 201, "staging answered {status}");
+    let digest = serde_json::from_slice::<serde_json::Value>(&staged)?["sha256"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let plan: Plan = Arc::new(application);
+    let address = host.address;
+    let running = tokio::spawn(async move {
+        load::run(
+            address,
+            CONNECTIONS,
+            applications,
+            "hot swap under load",
+            plan,
+        )
+        .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let swap_started = Instant::now();
+    let body = json!({ "component": "decisioning", "candidate": digest }).to_string();
+    let (status, answer) = load::once(
+        host.address,
+        risk(
+            "/v1/admin/policies/swap",
+            "application/json",
+            Bytes::from(body),
+        ),
+    )
+    .await?;
+    anyhow::ensure!(
+        status == 202,
+        "the swap answered {status}: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    let job = serde_json::from_slice::<serde_json::Value>(&answer)?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let finished = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let read = Planned {
+            method: http::Method::GET,
+            path: format!("/v1/admin/policies/changes/{job}"),
+            headers: vec![("authorization", format!("Bearer {RISK_KEY}"))],
+            body: Bytes::new(),
+        };
+        let (_, job) = load::once(host.address, read).await?;
+        let job: serde_json::Value = serde_json::from_slice(&job)?;
+        if job["status"] != "running" {
+            break job;
+        }
+    };
+    let swap_ended = Instant::now();
+    anyhow::ensure!(finished["status"] == "done", "the swap failed: {finished}");
+    let result = running.await??;
+    let (begin, end) = (
+        swap_started.saturating_duration_since(result.started),
+        swap_ended.saturating_duration_since(result.started),
+    );
+    let (mut before, mut during, mut after) = (Vec::new(), Vec::new(), Vec::new());
+    for (sent, latency) in result.sent.iter().zip(&result.latencies) {
+        if *sent + *latency < begin {
+            before.push(*latency);
+        } else if *sent >= end {
+            after.push(*latency);
+        } else {
+            during.push(*latency);
+        }
+    }
+    anyhow::ensure!(
+        !before.is_empty() && !during.is_empty() && !after.is_empty(),
+        "the swap did not fall inside the load ({} / {} / {} requests)",
+        before.len(),
+        during.len(),
+        after.len()
+    );
+    let during_count = during.len();
+    let (b, d, a) = (
+        Summary::of(&mut before),
+        Summary::of(&mut during),
+        Summary::of(&mut after),
+    );
+    report.row(
+        "origination",
+        "hot swap of the consumer policy under the pipeline's load, memory",
+        format!(
+            "before {} / {} · during {} / {} · after {} / {}",
+            us(b.median),
+            us(b.p99),
+            us(d.median),
+            us(d.p99),
+            us(a.median),
+            us(a.p99)
+        ),
+        format!(
+            "swap {} ms (compose, compile at nice {}, dry run of 200 decisions, switch); {during_count} requests during it, none failed, {} retries",
+            (swap_ended - swap_started).as_millis(),
+            crate::app::BUILD_NICE,
+            result.retries
+        ),
+        Some(d.p99.as_secs_f64() / b.p99.as_secs_f64().max(1e-9)),
+    );
+    report.note(format!(
+        "origination: hot swap — {applications} applications from {CONNECTIONS} connections; 1.5 s in, the consumer policy is swapped for the test candidate through POST /v1/admin/policies/swap; latencies median / p99 of the applications answered before it began, sent or answered while it ran, and sent after it; ratio: p99 during against p99 before."
+    ));
+    Ok(())
+}
+
 /// One party's sanctions screening inside the screening component, and one policy
 /// evaluation inside decisioning (its replay of a stored decision times the policy call
 /// alone), in-process.

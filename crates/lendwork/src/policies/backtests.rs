@@ -2,26 +2,21 @@
 //! page at a time, in the background; its figures side by side with what was decided
 //! ([`backtest::Report`]).
 //!
-//! A backtest is a job: `start` composes the candidate into the component beside the
-//! serving version and answers at once; the job pages through the decision log (each page
-//! an ordinary, bounded invocation) and its progress — log position, decisions compared, the
-//! report so far — can be read at any time. Finished reports are also written to
-//! `policies/backtests/{id}.json`. The host keeps the last [`JOBS_KEPT`] jobs in memory.
+//! A backtest is a job ([`super::jobs`]): `start` composes the candidate into the component
+//! beside the serving version and answers at once; the job pages through the decision log
+//! (each page an ordinary, bounded invocation) and its progress — log position, decisions
+//! compared, the report so far — can be read at any time.
 
-use std::collections::VecDeque;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use anyhow::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::jobs::{self, Job, Status};
 use super::{Refusal, build_with, kind_of, replaced_by};
 use crate::app::App;
 
-/// Jobs kept in memory, finished or not.
-pub const JOBS_KEPT: usize = 32;
 /// Decisions re-decided per page.
 pub const PAGE: u64 = 200;
 
@@ -46,21 +41,9 @@ fn default_component() -> String {
     "decisioning".into()
 }
 
-/// Where a backtest is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Still paging.
-    Running,
-    /// Every decision of the period compared.
-    Done,
-    /// Stopped by an error (the report covers what was compared).
-    Failed,
-}
-
 /// A backtest and its progress.
 #[derive(Debug, Clone, Serialize)]
-pub struct Job {
+pub struct BacktestJob {
     /// Its id (`bt_…`).
     pub id: String,
     /// The component.
@@ -89,55 +72,14 @@ pub struct Job {
     pub error: Option<String>,
 }
 
-/// The jobs.
-pub struct Jobs {
-    dir: PathBuf,
-    jobs: Mutex<VecDeque<Arc<Mutex<Job>>>>,
-}
-
-impl Jobs {
-    /// Jobs whose reports are written under `dir`.
-    pub fn new(dir: PathBuf) -> Result<Jobs> {
-        std::fs::create_dir_all(&dir)?;
-        Ok(Jobs {
-            dir,
-            jobs: Mutex::new(VecDeque::new()),
-        })
+impl Job for BacktestJob {
+    fn id(&self) -> &str {
+        &self.id
     }
-
-    /// The job `id`, as it stands.
-    pub fn get(&self, id: &str) -> Option<Job> {
-        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.iter()
-            .map(|j| j.lock().unwrap_or_else(|e| e.into_inner()).clone())
-            .find(|j| j.id == id)
-    }
-
-    fn add(&self, job: Job) -> Arc<Mutex<Job>> {
-        let job = Arc::new(Mutex::new(job));
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        if jobs.len() == JOBS_KEPT {
-            jobs.pop_front();
-        }
-        jobs.push_back(job.clone());
-        job
-    }
-
-    fn save(&self, job: &Job) {
-        let path = self.dir.join(format!("{}.json", job.id));
-        if let Err(e) = serde_json::to_vec_pretty(job).map(|bytes| std::fs::write(&path, bytes)) {
-            tracing::warn!(error = %e, "backtest report not written");
-        }
-    }
-}
-
-fn new_id() -> String {
-    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    format!("bt_{nanos:x}")
 }
 
 /// Starts a backtest of `request`; the job as it begins.
-pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<Job, Refusal> {
+pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<BacktestJob, Refusal> {
     let candidate = request.candidate.to_ascii_lowercase();
     let bytes = app.policies.kept(&candidate)?;
     let serving = app
@@ -147,8 +89,8 @@ pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<Job, Refu
         .map_err(|e| Refusal::rejected(format!("{e:#}")))?;
     let replaced = replaced_by(&serving, &exports, None)?;
     let built = build_with(app, &serving, &replaced, &candidate).await?;
-    let job = Job {
-        id: new_id(),
+    let job = BacktestJob {
+        id: jobs::new_id("bt"),
         component: request.component.clone(),
         candidate,
         dependencies: replaced.clone(),
@@ -162,7 +104,7 @@ pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<Job, Refu
         report: backtest::Comparison::default().report(),
         error: None,
     };
-    let shared = app.policies.jobs.add(job.clone());
+    let shared = app.policies.backtests.add(job.clone());
     let app = app.clone();
     tokio::spawn(async move {
         let mut comparison = backtest::Comparison::default();
@@ -201,7 +143,7 @@ pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<Job, Refu
             job.clone()
         };
         tracing::info!(id = %finished.id, status = ?finished.status, decisions = finished.report.decisions, moved = finished.report.moved_total, "backtest finished");
-        app.policies.jobs.save(&finished);
+        app.policies.backtests.save(&finished);
     });
     Ok(job)
 }

@@ -20,6 +20,7 @@
 //! digest of the bytes actually composed, at load and on every swap.
 
 pub mod backtests;
+pub mod jobs;
 pub mod routes;
 
 use std::collections::BTreeMap;
@@ -90,6 +91,17 @@ impl Refusal {
 
     fn conflict(detail: impl Into<String>) -> Self {
         Refusal::new(409, "nothing-to-roll-back", "Nothing To Roll Back", detail)
+    }
+
+    /// The refusal as a problem-details object.
+    pub fn problem(&self) -> Value {
+        serde_json::from_str(&crate::problem::body(
+            self.status,
+            self.slug,
+            self.title,
+            &self.detail,
+        ))
+        .unwrap_or_default()
     }
 
     fn internal(error: anyhow::Error) -> Self {
@@ -165,7 +177,9 @@ pub struct Registry {
     /// One swap or rollback at a time (each composes and compiles a whole component).
     changing: tokio::sync::Mutex<()>,
     /// Backtests, running and finished.
-    pub jobs: backtests::Jobs,
+    pub backtests: jobs::Jobs<backtests::BacktestJob>,
+    /// Swaps and rollbacks, running and finished.
+    pub changes_jobs: jobs::Jobs<ChangeJob>,
 }
 
 impl Registry {
@@ -185,7 +199,8 @@ impl Registry {
             Err(e) => return Err(e).context("cannot read the policy history"),
         };
         Ok(Registry {
-            jobs: backtests::Jobs::new(dir.join("backtests"))?,
+            backtests: jobs::Jobs::new(dir.join("backtests"))?,
+            changes_jobs: jobs::Jobs::new(dir.join("changes"))?,
             dir,
             history: Mutex::new(history),
             changing: tokio::sync::Mutex::new(()),
@@ -452,11 +467,10 @@ async fn build_with(
             dependency.path = app.policies.blob(target);
         }
     }
-    let builder = app.builder.clone();
     let variables = app.variables_of(&decl.id);
-    tokio::task::spawn_blocking(move || builder.build(&decl, &variables))
+    app.builder
+        .build_in_background(decl, variables)
         .await
-        .map_err(|e| Refusal::internal(e.into()))?
         .map_err(|e| Refusal::rejected(format!("{e:#}")))
 }
 
@@ -502,19 +516,18 @@ pub fn kind_of(replaced: &[String]) -> Option<&str> {
     }
 }
 
-fn actor_text(actor: Option<&str>) -> Option<String> {
-    actor.map(str::to_string)
+/// What a change will do: the serving version it starts from, the dependencies it
+/// replaces, the kept version that replaces them.
+struct Resolved {
+    serving: std::sync::Arc<LoadedComponent>,
+    replaced: Vec<String>,
+    target: String,
+    action: Action,
 }
 
-/// Swaps in a staged candidate (or, with `rollback`, the previous version), after a dry run
-/// on recorded decisions; with `dry_run`, only the dry run.
-pub async fn change(
-    app: &App,
-    request: ChangeRequest,
-    rollback: bool,
-    actor: Option<&str>,
-) -> Result<Value, Refusal> {
-    let _one_at_a_time = app.policies.changing.lock().await;
+/// Checks `request` against what serves now (cheap: no build): the refusal a caller gets at
+/// once, before any job starts.
+fn resolve(app: &App, request: &ChangeRequest, rollback: bool) -> Result<Resolved, Refusal> {
     let serving = app
         .component(&request.component)
         .map_err(|_| Refusal::not_found(format!("no component `{}`", request.component)))?;
@@ -568,6 +581,113 @@ pub async fn change(
         let replaced = replaced_by(&serving, &exports, request.dependency.as_deref())?;
         (replaced, candidate, Action::Swap)
     };
+    Ok(Resolved {
+        serving,
+        replaced,
+        target,
+        action,
+    })
+}
+
+/// A swap or rollback in progress, or done.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeJob {
+    /// Its id (`chg_…`).
+    pub id: String,
+    /// Swap or rollback.
+    pub action: Action,
+    /// The component.
+    pub component: String,
+    /// Where it is.
+    pub status: jobs::Status,
+    /// What it is doing: `waiting`, `building`, `dry run`, `switching`, `finished`.
+    pub stage: &'static str,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// What it did: `changed`, the `changes` (history entries) and the `dry_run` report.
+    pub outcome: Option<Value>,
+    /// Why it was refused or failed (a problem-details object).
+    pub problem: Option<Value>,
+}
+
+impl jobs::Job for ChangeJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Starts a swap of a staged candidate (or, with `rollback`, a return to the previous
+/// version): checked now, then built at low priority beside the serving version, tried on
+/// the latest recorded decisions, and — unless `dry_run` — switched in, as a job.
+pub fn start_change(
+    app: &std::sync::Arc<App>,
+    request: ChangeRequest,
+    rollback: bool,
+    actor: Option<String>,
+) -> Result<ChangeJob, Refusal> {
+    let resolved = resolve(app, &request, rollback)?;
+    let job = ChangeJob {
+        id: jobs::new_id("chg"),
+        action: resolved.action,
+        component: request.component.clone(),
+        status: jobs::Status::Running,
+        stage: "waiting",
+        started_at: Utc::now(),
+        finished_at: None,
+        outcome: None,
+        problem: None,
+    };
+    let shared = app.policies.changes_jobs.add(job.clone());
+    let app = app.clone();
+    tokio::spawn(async move {
+        let outcome = {
+            // One change at a time, each from the version serving when its turn comes.
+            let _one_at_a_time = app.policies.changing.lock().await;
+            match resolve(&app, &request, rollback) {
+                Ok(resolved) => {
+                    carry_out(&app, resolved, &request, actor.as_deref(), &|stage| {
+                        jobs::update(&shared, |job| job.stage = stage)
+                    })
+                    .await
+                }
+                Err(refusal) => Err(refusal),
+            }
+        };
+        jobs::update(&shared, |job| {
+            job.finished_at = Some(Utc::now());
+            job.stage = "finished";
+            match outcome {
+                Ok(outcome) => {
+                    job.status = jobs::Status::Done;
+                    job.outcome = Some(outcome);
+                }
+                Err(refusal) => {
+                    job.status = jobs::Status::Failed;
+                    job.problem = Some(refusal.problem());
+                }
+            }
+        });
+        let finished = shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        app.policies.changes_jobs.save(&finished);
+    });
+    Ok(job)
+}
+
+async fn carry_out(
+    app: &App,
+    resolved: Resolved,
+    request: &ChangeRequest,
+    actor: Option<&str>,
+    stage: &(dyn Fn(&'static str) + Sync),
+) -> Result<Value, Refusal> {
+    let Resolved {
+        serving,
+        replaced,
+        target,
+        action,
+    } = resolved;
     // The bytes serving now are kept too, so a rollback can bring them back whatever
     // happens to the manifest's file.
     for dependency in &serving.decl.dependencies {
@@ -576,7 +696,9 @@ pub async fn change(
             app.policies.keep(&bytes).map_err(Refusal::internal)?;
         }
     }
+    stage("building");
     let built = build_with(app, &serving, &replaced, &target).await?;
+    stage("dry run");
     let sample = request
         .sample
         .unwrap_or(DRY_RUN_SAMPLE)
@@ -604,7 +726,7 @@ pub async fn change(
             action,
             from: version(&from, &before, import),
             to: version(&target, &after, import),
-            actor: actor_text(actor),
+            actor: actor.map(str::to_string),
             dry_run: Some(DryRunSummary {
                 decisions: report.decisions,
                 identical: report.identical,
@@ -615,6 +737,7 @@ pub async fn change(
     if request.dry_run {
         return Ok(json!({ "changed": false, "changes": changes, "dry_run": report }));
     }
+    stage("switching");
     app.replace(built)
         .map_err(|e| Refusal::internal(anyhow::anyhow!("{e}")))?;
     let mut recorded = Vec::new();

@@ -8,8 +8,9 @@
 //! |---|---|
 //! | `GET /policies` | what serves, what a rollback brings back, the history |
 //! | `POST /policies/candidates` | stages a `.wasm` (the body): checked, kept by digest |
-//! | `POST /policies/swap` | `{component, candidate, dependency?, dry_run?, sample?}` |
-//! | `POST /policies/rollback` | `{component, dependency?}` |
+//! | `POST /policies/swap` | `{component, candidate, dependency?, dry_run?, sample?}`: 202 and the job |
+//! | `POST /policies/rollback` | `{component, dependency?}`: 202 and the job |
+//! | `GET /policies/changes/{id}` | the swap or rollback job: its stage, outcome or problem |
 //! | `POST /policies/backtests` | `{component?, candidate, from?, to?}`: 202 and the job |
 //! | `GET /policies/backtests/{id}` | the job, its progress and report |
 
@@ -67,18 +68,17 @@ pub async fn handle(app: &Arc<App>, request: http::Request<WasiBody>) -> http::R
     let answer = match (parts.method.as_str(), segments.as_slice()) {
         ("GET", ["policies"]) => Ok((200, super::list(app).await)),
         ("POST", ["policies", "candidates"]) => app.policies.stage(body.to_vec()).map(|v| (201, v)),
-        ("POST", ["policies", "swap"]) => match parse::<ChangeRequest>(&body) {
-            Ok(request) => super::change(app, request, false, actor.as_deref())
-                .await
-                .map(|v| (200, v)),
-            Err(refusal) => Err(refusal),
-        },
-        ("POST", ["policies", "rollback"]) => match parse::<ChangeRequest>(&body) {
-            Ok(request) => super::change(app, request, true, actor.as_deref())
-                .await
-                .map(|v| (200, v)),
-            Err(refusal) => Err(refusal),
-        },
+        ("POST", ["policies", action @ ("swap" | "rollback")]) => parse::<ChangeRequest>(&body)
+            .and_then(|request| {
+                super::start_change(app, request, *action == "rollback", actor)
+                    .map(|job| (202, serde_json::to_value(job).unwrap_or_default()))
+            }),
+        ("GET", ["policies", "changes", id]) => app
+            .policies
+            .changes_jobs
+            .get(id)
+            .map(|job| (200, serde_json::to_value(job).unwrap_or_default()))
+            .ok_or_else(|| Refusal::not_found("no swap or rollback with that id on this host")),
         ("POST", ["policies", "backtests"]) => match parse::<backtests::BacktestRequest>(&body) {
             Ok(request) => backtests::start(app, request)
                 .await
@@ -87,7 +87,7 @@ pub async fn handle(app: &Arc<App>, request: http::Request<WasiBody>) -> http::R
         },
         ("GET", ["policies", "backtests", id]) => app
             .policies
-            .jobs
+            .backtests
             .get(id)
             .map(|job| (200, serde_json::to_value(job).unwrap_or_default()))
             .ok_or_else(|| Refusal::not_found("no backtest with that id on this host")),
