@@ -14,7 +14,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use sha2::Digest;
 
 /// Packages built for `wasm32-wasip2`.
 const GUESTS: &[&str] = &[
@@ -134,28 +133,9 @@ fn up(extra: &[String]) -> Result<()> {
             dev_secret(DEV_HASH_KEY_FILE)?,
         );
     }
-    // Decisions record the wasm digest of the policies decisioning is composed with.
-    for (variable, file) in POLICY_FILES {
-        if std::env::var_os(variable).is_none() {
-            let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
-            command.env(variable, hex::encode(sha2::Sha256::digest(bytes)));
-        }
-    }
     command.args(extra);
     run(&mut command)
 }
-
-/// The policies `spin.toml` composes into decisioning, and the variables their digests go in.
-const POLICY_FILES: [(&str, &str); 2] = [
-    (
-        "SPIN_VARIABLE_CONSUMER_POLICY_SHA256",
-        "target/wasm32-wasip2/release/consumer_installment.wasm",
-    ),
-    (
-        "SPIN_VARIABLE_BUSINESS_POLICY_SHA256",
-        "target/wasm32-wasip2/release/sme_term.wasm",
-    ),
-];
 
 /// Where `cargo xtask up` keeps the generated development identifier hashing key.
 const DEV_HASH_KEY_FILE: &str = ".lendwork/dev-identifier-hash-key";
