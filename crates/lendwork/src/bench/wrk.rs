@@ -24,10 +24,56 @@ pub fn available() -> bool {
 
 /// Runs `wrk` with one thread and `connections` connections against `path` for `seconds`.
 pub fn run(address: SocketAddr, path: &str, connections: usize, seconds: u32) -> Result<WrkResult> {
-    let output = Command::new("wrk")
+    run_with(address, path, connections, seconds, None)
+}
+
+/// A `wrk` script that sends `POST path` with each of `bodies` in turn (round and round),
+/// with `headers`.
+pub fn post_script(path: &str, headers: &[(&str, String)], bodies: &[String]) -> String {
+    let mut script = String::from("local bodies = {\n");
+    for body in bodies {
+        script.push_str("[==[");
+        script.push_str(body);
+        script.push_str("]==],\n");
+    }
+    script.push_str("}\nlocal headers = {\n");
+    for (name, value) in headers {
+        script.push_str(&format!("[ [==[{name}]==] ] = [==[{value}]==],\n"));
+    }
+    script.push_str(&format!(
+        "}}\nlocal n = 0\nrequest = function()\n  n = n % #bodies + 1\n  return wrk.format(\"POST\", [==[{path}]==], headers, bodies[n])\nend\n"
+    ));
+    script
+}
+
+/// [`run`] with a Lua `script` (e.g. [`post_script`]) making the requests.
+pub fn run_script(
+    address: SocketAddr,
+    script: &str,
+    connections: usize,
+    seconds: u32,
+) -> Result<WrkResult> {
+    let file = tempfile::Builder::new().suffix(".lua").tempfile()?;
+    std::fs::write(file.path(), script)?;
+    run_with(address, "/", connections, seconds, Some(file.path()))
+}
+
+fn run_with(
+    address: SocketAddr,
+    path: &str,
+    connections: usize,
+    seconds: u32,
+    script: Option<&std::path::Path>,
+) -> Result<WrkResult> {
+    let mut command = Command::new("wrk");
+    command
         .args(["-t1", "--latency"])
         .arg(format!("-c{connections}"))
-        .arg(format!("-d{seconds}s"))
+        .arg(format!("-d{seconds}s"));
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command
         .arg(format!("http://{address}{path}"))
         .output()
         .context("cannot run wrk")?;
