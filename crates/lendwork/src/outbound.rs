@@ -131,6 +131,15 @@ impl OutboundPolicy {
         let host = host.to_ascii_lowercase();
         self.allowed.iter().any(|a| a.allows(scheme, &host, port))
     }
+
+    /// Whether an entry names `host` itself — no wildcard host — for `scheme` on its
+    /// default port: what reaching the host's control plane takes.
+    pub fn names(&self, scheme: &str, host: &str) -> bool {
+        self.allowed.iter().any(|a| {
+            a.host == HostPattern::Exact(host.to_string())
+                && a.allows(scheme, host, default_port(scheme).unwrap_or(0))
+        })
+    }
 }
 
 /// A boxed future, as the hooks API needs.
@@ -203,6 +212,14 @@ impl WasiHttpHooks for OutboundHooks {
             });
         }
         if host == CONTROL_HOST {
+            // A wildcard (`*://*:*`, `http://*.lendwork.internal`) is not enough: only a
+            // component that names the control plane may reach it.
+            if !self.policy.names(&scheme, CONTROL_HOST) {
+                tracing::warn!(
+                    "control-plane request denied: the component does not name it in allowed_outbound_hosts"
+                );
+                return Box::new(async { Err(HttpError::HttpRequestDenied) });
+            }
             let future = self.dispatch.control(request);
             return Box::new(async move {
                 within(first_byte_timeout, future)
@@ -290,6 +307,17 @@ mod tests {
         assert!(!p.allows("https", "api.example.com", 8443));
         assert!(p.allows("http", "localhost", 3001));
         assert!(p.allows("http", "LOCALHOST", 1));
+    }
+
+    #[test]
+    fn only_a_component_naming_the_control_plane_reaches_it() {
+        assert!(policy(&["http://control.lendwork.internal"]).names("http", CONTROL_HOST));
+        for broad in ["*://*:*", "http://*.lendwork.internal", "http://*:80"] {
+            let p = policy(&[broad]);
+            assert!(p.allows("http", CONTROL_HOST, 80), "{broad}");
+            assert!(!p.names("http", CONTROL_HOST), "{broad}");
+        }
+        assert!(!policy(&["https://control.lendwork.internal"]).names("http", CONTROL_HOST));
     }
 
     #[test]

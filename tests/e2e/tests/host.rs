@@ -175,6 +175,17 @@ fn outbound_requests_follow_allowed_hosts() {
     // A component without an HTTP trigger (the cron ticker) cannot be chained to.
     let cron_only = host.get("/chain/outbound?url=http://ticker.spin.internal/");
     assert_eq!(cron_only.status, 502, "{}", cron_only.text());
+    // Every host allowed by wildcard reaches chained components, not the host's control
+    // plane: only a component that names it does.
+    let wide = host.get("/wide/outbound?url=http://probe.spin.internal/probe/var/greeting");
+    assert_eq!(wide.status, 200, "{}", wide.text());
+    let control = host.get("/wide/outbound?url=http://control.lendwork.internal/policies");
+    assert_eq!(control.status, 502, "{}", control.text());
+    assert!(
+        control.text().contains("denied-or-failed"),
+        "{}",
+        control.text()
+    );
 }
 
 #[test]
