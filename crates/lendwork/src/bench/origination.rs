@@ -120,6 +120,15 @@ fn health() -> Planned {
     }
 }
 
+/// How far an application goes in a scenario.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Intake and screening (decisioning answered by a trivial route).
+    Screening,
+    /// The whole pipeline, decisioning and scoring included.
+    Decision,
+}
+
 /// How long wrk drives the pipeline: about as long as `applications` distinct bodies last.
 fn wrk_seconds(applications: usize) -> u32 {
     (applications / 1_000).clamp(2, 10) as u32
@@ -170,31 +179,55 @@ async fn pipeline(
 
 /// Applications per second through intake and screening, on memory and SQLite.
 pub async fn intake(report: &mut Report, applications: usize) -> Result<()> {
-    for (store, backend) in [("memory", "memory"), ("spin", "SQLite")] {
+    // Intake and screening alone: decisioning's URL points at a trivial route (the
+    // platform's 404), which intake takes as "decisioning unavailable" and refers — one
+    // cheap chained call more than intake and screening need.
+    let scenarios = [
+        ("memory", "memory", Stage::Screening),
+        ("memory", "memory", Stage::Decision),
+        ("spin", "SQLite", Stage::Decision),
+    ];
+    for (store, backend, stage) in scenarios {
         let keys = keys();
+        let mut env = vec![
+            ("SPIN_VARIABLE_API_KEYS", keys.as_str()),
+            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
+        ];
+        if stage == Stage::Screening {
+            env.push((
+                "SPIN_VARIABLE_DECISIONING_URL",
+                "http://platform.spin.internal",
+            ));
+        }
         let host = ChildHost::start(
             std::path::Path::new("spin.toml"),
             PLATFORM_STORES,
             store,
-            &[
-                ("SPIN_VARIABLE_API_KEYS", &keys),
-                ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
-            ],
+            &env,
         )?;
         let upload: Plan = Arc::new(|_| list_upload());
         load::run(host.address, 1, 1, "loading 10,000 entries", upload).await?;
         let label = format!("{backend}, {LIST_ENTRIES} SDN entries");
         let (rate, s, bare_rate, b) = pipeline(host.address, applications, &label).await?;
+        let (what, unit, target) = match stage {
+            Stage::Screening => (
+                "intake and screening (decisioning a trivial route)",
+                "applications/s",
+                2000.0,
+            ),
+            Stage::Decision => ("whole pipeline", "decisions/s", 1500.0),
+        };
         report.row(
             "origination",
-            &format!("POST /v1/applications, whole pipeline, {label}"),
-            format!("{rate:.0} decisions/s, {} / {}", us(s.median), us(s.p99)),
+            &format!("POST /v1/applications, {what}, {label}"),
+            format!("{rate:.0} {unit}, {} / {}", us(s.median), us(s.p99)),
             format!(
-                "GET /v1/health {bare_rate:.0} req/s, {} / {}; targets 2000 applications/s p99 15 ms, 1500 decisions/s p99 20 ms",
+                "GET /v1/health {bare_rate:.0} req/s, {} / {}; target {target:.0} {unit}, p99 {} ms",
                 us(b.median),
-                us(b.p99)
+                us(b.p99),
+                if stage == Stage::Screening { 15 } else { 20 }
             ),
-            Some(rate / 1500.0),
+            Some(rate / target),
         );
     }
     let generator = if super::wrk::available() {
@@ -206,7 +239,7 @@ pub async fn intake(report: &mut Report, applications: usize) -> Result<()> {
         format!("{applications} applications from the Rust load generator (wrk not installed)")
     };
     report.note(format!(
-        "origination: {generator}, {CONNECTIONS} connections, each application validated, screened (sanctions against {LIST_ENTRIES} synthetic SDN entries, identity through the simulator component, duplicates and velocity on three identifiers), decided (scoring with a bureau pull from the simulator component, the consumer policy composed into decisioning, the decision stored) and stored; the same number of GET /v1/health on the same host first; ratio against the 1,500 decisions/s target."
+        "origination: {generator}, {CONNECTIONS} connections, each application validated, screened (sanctions against {LIST_ENTRIES} synthetic SDN entries, identity through the simulator component, duplicates and velocity on three identifiers), decided (scoring with a bureau pull from the simulator component, the consumer policy composed into decisioning, the decision stored) and stored; GET /v1/health on the same host first (the baseline); ratio against the issue's target (2,000 applications/s through intake and screening, 1,500 decisions/s through the whole pipeline)."
     ));
     Ok(())
 }
