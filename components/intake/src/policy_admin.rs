@@ -17,19 +17,37 @@ pub const CONTROL_URL_VARIABLE: &str = "control_url";
 /// Where the lendwork host's control plane is when the variable is not set.
 pub const DEFAULT_CONTROL_URL: &str = "http://control.lendwork.internal";
 
+fn control_url(path: &str) -> String {
+    let base = lendkit::vars::text(CONTROL_URL_VARIABLE)
+        .unwrap_or_else(|| DEFAULT_CONTROL_URL.to_string());
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// Decision `id` replayed by the host through the policy bytes recorded with it, when
+/// the host's control plane answers.
+pub fn replay_recorded(id: &str) -> Option<Response> {
+    let body = serde_json::json!({ "decision_id": id }).to_string();
+    relay(
+        Method::Post,
+        control_url("/policies/replays"),
+        body.into_bytes(),
+        "application/json",
+        None,
+    )
+    .ok()
+}
+
 fn control(
     ctx: &Ctx<'_>,
     method: Method,
     path: &str,
     content_type: &str,
 ) -> Result<Response, Problem> {
-    let base = lendkit::vars::text(CONTROL_URL_VARIABLE)
-        .unwrap_or_else(|| DEFAULT_CONTROL_URL.to_string());
     let principal = ctx.principal()?;
     let actor = format!("{}:{}", principal.role.as_str(), principal.key_id);
     relay(
         method,
-        format!("{}{path}", base.trim_end_matches('/')),
+        control_url(path),
         ctx.request.body().to_vec(),
         content_type,
         Some(&actor),

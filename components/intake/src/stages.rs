@@ -90,14 +90,26 @@ pub fn read_decision(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     )
 }
 
-/// `POST /v1/decisions/{id}/replay`.
+/// `POST /v1/decisions/{id}/replay`: through the policy serving, or — when another version
+/// made the decision and the lendwork host keeps it — through the recorded version's bytes.
 pub fn replay_decision(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let id = ctx.param("id")?;
-    forward(
+    let serving = forward(
         Method::Post,
         decisioning(&format!("/decisions/{id}/replay")),
         Vec::new(),
-    )
+    )?;
+    let swapped_out = *serving.status() == 200
+        && serde_json::from_slice::<serde_json::Value>(serving.body())
+            .is_ok_and(|answer| answer["same_policy"] == false);
+    if !swapped_out {
+        return Ok(serving);
+    }
+    // On plain Spin (no control plane), or when the host no longer keeps that version, the
+    // answer through the serving policy stands, saying `same_policy: false`.
+    Ok(crate::policy_admin::replay_recorded(id)
+        .filter(|recorded| *recorded.status() == 200)
+        .unwrap_or(serving))
 }
 
 /// `GET /v1/applications/{id}/credit-reports`.

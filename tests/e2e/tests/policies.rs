@@ -201,6 +201,25 @@ fn a_policy_swapped_under_load_fails_no_request_serves_at_once_survives_a_restar
         );
     }
 
+    // A decision the champion made replays exactly, through the champion's bytes the host
+    // kept, while the candidate serves.
+    let before = consumer_decisions(&host)
+        .into_iter()
+        .find(|d| d["policy"]["name"] == CHAMPION)
+        .expect("a decision by the champion");
+    let id = before["id"].as_str().unwrap();
+    let replayed = host
+        .post_json_as(RISK_KEY, &format!("/v1/decisions/{id}/replay"), &json!({}))
+        .json();
+    assert_eq!(replayed["identical"], true, "{replayed}");
+    assert_eq!(replayed["same_policy"], true, "{replayed}");
+    assert_eq!(
+        replayed["replayed"]["policy"]["wasm_sha256"],
+        champion_digest.as_str()
+    );
+    let (code, out, err) = run(&host, &["decisions", "replay", id]);
+    assert_eq!(code, 0, "{out}\n{err}");
+
     // The history names both digests and who swapped; a rollback would bring back the champion.
     let listed = host.get_as(RISK_KEY, "/v1/admin/policies").json();
     let change = &listed["history"][0];
@@ -226,7 +245,8 @@ fn a_policy_swapped_under_load_fails_no_request_serves_at_once_survives_a_restar
 
     // A restart keeps serving the version swapped in.
     let host = Arc::into_inner(host).unwrap().restart();
-    assert_eq!(policy_of(&decide(&host, &personal("web"))), CANDIDATE);
+    let after_restart = decide(&host, &personal("web"));
+    assert_eq!(policy_of(&after_restart), CANDIDATE);
 
     // Rollback: the champion again, with its digest; then nothing left to roll back.
     let (code, out, err) = run(
@@ -246,6 +266,16 @@ fn a_policy_swapped_under_load_fails_no_request_serves_at_once_survives_a_restar
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nothing-to-roll-back"), "{err}");
+    // And the candidate's decisions replay through the candidate's bytes after it left.
+    let id = after_restart["decision"]["decision_id"].as_str().unwrap();
+    let replayed = host
+        .post_json_as(RISK_KEY, &format!("/v1/decisions/{id}/replay"), &json!({}))
+        .json();
+    assert_eq!(replayed["identical"], true, "{replayed}");
+    assert_eq!(
+        replayed["replayed"]["policy"]["wasm_sha256"],
+        candidate_digest.as_str()
+    );
     let listed = host.get_as(RISK_KEY, "/v1/admin/policies").json();
     assert_eq!(listed["history"][0]["action"], "rollback");
     assert_eq!(

@@ -21,6 +21,7 @@
 
 pub mod backtests;
 pub mod jobs;
+pub mod replays;
 pub mod routes;
 
 use std::collections::BTreeMap;
@@ -290,10 +291,15 @@ impl Registry {
 
     /// `decl` as it should serve: each dependency with the version last swapped in, as long
     /// as the manifest still names the file that version replaced.
+    ///
+    /// Every version the manifest names is kept, so that its decisions can be replayed
+    /// through it after it is swapped out or the manifest changes.
     pub fn serving(&self, decl: &ComponentDecl) -> Result<ComponentDecl> {
         let mut serving = decl.clone();
         for dependency in &mut serving.dependencies {
-            let digest = file_sha256(&dependency.path)?;
+            let bytes = std::fs::read(&dependency.path)
+                .with_context(|| format!("cannot read {}", dependency.path.display()))?;
+            let digest = self.keep(&bytes)?;
             let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
             let Some(last) = history
                 .iter()
@@ -688,14 +694,9 @@ async fn carry_out(
         target,
         action,
     } = resolved;
-    // The bytes serving now are kept too, so a rollback can bring them back whatever
-    // happens to the manifest's file.
-    for dependency in &serving.decl.dependencies {
-        if replaced.contains(&dependency.import) {
-            let bytes = std::fs::read(&dependency.path).map_err(|e| Refusal::internal(e.into()))?;
-            app.policies.keep(&bytes).map_err(Refusal::internal)?;
-        }
-    }
+    // The bytes serving now were kept when they began to serve ([`Registry::serving`] or
+    // a swap's staging), so a rollback can bring them back whatever happens to the
+    // manifest's file.
     stage("building");
     let built = build_with(app, &serving, &replaced, &target).await?;
     stage("dry run");

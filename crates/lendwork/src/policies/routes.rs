@@ -13,6 +13,7 @@
 //! | `GET /policies/changes/{id}` | the swap or rollback job: its stage, outcome or problem |
 //! | `POST /policies/backtests` | `{component?, candidate, from?, to?}`: 202 and the job |
 //! | `GET /policies/backtests/{id}` | the job, its progress and report |
+//! | `POST /policies/replays` | `{component?, decision_id}`: the decision replayed through the policy bytes that made it |
 
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasmtime_wasi_http::WasiBody;
 
-use super::{CANDIDATE_BYTES_MAX, ChangeRequest, Refusal, backtests};
+use super::{CANDIDATE_BYTES_MAX, ChangeRequest, Refusal, backtests, replays};
 use crate::app::App;
 
 /// The header carrying who asked, as the relaying component authenticated them.
@@ -91,6 +92,10 @@ pub async fn handle(app: &Arc<App>, request: http::Request<WasiBody>) -> http::R
             .get(id)
             .map(|job| (200, serde_json::to_value(job).unwrap_or_default()))
             .ok_or_else(|| Refusal::not_found("no backtest with that id on this host")),
+        ("POST", ["policies", "replays"]) => match parse::<replays::ReplayRequest>(&body) {
+            Ok(request) => replays::replay(app, &request).await,
+            Err(refusal) => Err(refusal),
+        },
         _ => Err(Refusal::not_found("no such control-plane route")),
     };
     match answer {
