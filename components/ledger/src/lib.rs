@@ -1,4 +1,5 @@
-//! The ledger component: exports `lending:ledger/ledger` over `wasi:keyvalue`.
+//! The ledger component: exports `lending:ledger/ledger` and `lending:ledger/book-state`
+//! over `wasi:keyvalue`.
 //!
 //! Every rule lives in `ledger-core`; this crate only moves bytes between those pure
 //! functions and the key-value store labelled `ledger`.
@@ -50,6 +51,7 @@ mod bindings {
 
 mod protocol;
 
+use bindings::exports::lending::ledger::book_state;
 use bindings::lending::ledger::types as wit;
 use ledger_core::{LedgerError, StoredEntry};
 use lendstore::wasi::WasiKv;
@@ -154,6 +156,42 @@ impl bindings::exports::lending::ledger::ledger::Guest for Ledger {
                 balanced: t.balanced,
             })
             .map_err(error_to_wit)
+    }
+}
+
+impl bindings::exports::lending::ledger::book_state::Guest for Ledger {
+    fn read(book: String) -> Result<book_state::Snapshot, wit::LedgerError> {
+        let (sequence, state, balances) = open_store()
+            .and_then(|kv| protocol::read_state(&kv, &book))
+            .map_err(error_to_wit)?;
+        Ok(book_state::Snapshot {
+            sequence,
+            state,
+            balances: balances.into_iter().map(balance_to_wit).collect(),
+        })
+    }
+
+    fn commit(
+        book: String,
+        expected_sequence: u64,
+        entry: wit::JournalEntry,
+        state: String,
+    ) -> Result<wit::Receipt, book_state::CommitError> {
+        let refused = |error| book_state::CommitError::Refused(error_to_wit(error));
+        let kv = open_store().map_err(refused)?;
+        let posted = protocol::commit(
+            &kv,
+            &book,
+            expected_sequence,
+            &entry_from_wit(entry),
+            &state,
+            &commit_token(),
+        )
+        .map_err(|error| match error {
+            protocol::CommitError::Stale(sequence) => book_state::CommitError::Stale(sequence),
+            protocol::CommitError::Refused(error) => refused(error),
+        })?;
+        Ok(receipt(&book, &posted.stored, posted.replayed))
     }
 }
 

@@ -27,6 +27,7 @@ const ENTRY_READ_CHUNK: u64 = 100;
 const HEAD_READ_CHUNK: usize = 100;
 
 /// A receipt: the stored entry and whether this call replayed it.
+#[derive(Debug)]
 pub struct Posted {
     /// The entry as stored.
     pub stored: StoredEntry,
@@ -67,6 +68,14 @@ pub fn post<K: Kv>(
             let replayed = stored.commit.as_deref() != Some(commit);
             return Ok(Change::Keep(Posted { stored, replayed }));
         }
+        if head.as_ref().is_some_and(|h| h.state.is_some()) {
+            return Err(invalid(FieldError {
+                field: "book".to_string(),
+                message: format!(
+                    "book {book} keeps a servicing state: its entries are committed with it (book-state.commit)"
+                ),
+            }));
+        }
         let base = head.unwrap_or_else(|| BookHead::genesis(book));
         // The next head drops a full pending list: write its entries first, against the
         // head version just read, which the swap compares with. If the swap is lost, the
@@ -80,6 +89,98 @@ pub fn post<K: Kv>(
                 || base.to_materialise() == base.pending.as_slice(),
             "the pending list only shrinks after it was materialised"
         );
+        if base.sequence == 0 {
+            register(kv, book)?;
+        }
+        Ok(Change::Write(
+            next.to_bytes(),
+            Posted {
+                stored,
+                replayed: false,
+            },
+        ))
+    })
+}
+
+/// Why a [`commit`] was refused; nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitError {
+    /// The book's newest entry is at this sequence, not the one expected.
+    Stale(u64),
+    /// The ledger refused the entry or the state.
+    Refused(LedgerError),
+}
+
+impl From<LedgerError> for CommitError {
+    fn from(error: LedgerError) -> Self {
+        CommitError::Refused(error)
+    }
+}
+
+impl From<lendstore::StoreError> for CommitError {
+    fn from(error: lendstore::StoreError) -> Self {
+        CommitError::Refused(error.into())
+    }
+}
+
+/// A book's head as `book-state.read` answers it: the sequence, the state, the balances.
+pub fn read_state<K: Kv>(
+    kv: &K,
+    book: &str,
+) -> Result<(u64, Option<String>, Vec<Balance>), LedgerError> {
+    validate_book_id(book).map_err(invalid)?;
+    match kv.get(&keys::head_key(book))? {
+        Some(bytes) => {
+            let head = BookHead::decode(book, &bytes)?;
+            let balances = head.balances()?;
+            Ok((head.sequence, head.state, balances))
+        }
+        None => Ok((0, None, Vec::new())),
+    }
+}
+
+/// `book-state.commit`: [`post`]'s protocol, with the new head also carrying `state`, and
+/// refused as [`CommitError::Stale`] unless the head is still at `expected` — the caller
+/// computed the entry and the state from that version. A replay of the same entry is
+/// answered whatever the head's sequence, and leaves the state as it is.
+pub fn commit<K: Kv>(
+    kv: &K,
+    book: &str,
+    expected: u64,
+    entry: &ledger_core::JournalEntry,
+    state: &str,
+    commit: &str,
+) -> Result<Posted, CommitError> {
+    validate_book_id(book).map_err(invalid)?;
+    let valid = validate_entry(entry)?;
+    if state.len() > ledger_core::BOOK_STATE_MAX_BYTES {
+        return Err(invalid(FieldError {
+            field: "state".to_string(),
+            message: format!(
+                "a book's state may be at most {} bytes",
+                ledger_core::BOOK_STATE_MAX_BYTES
+            ),
+        })
+        .into());
+    }
+    lendstore::update(kv, &keys::head_key(book), MAX_CAS_ATTEMPTS, |current| {
+        let head = match current {
+            Some(bytes) => Some(BookHead::decode(book, bytes)?),
+            None => None,
+        };
+        if let Some(head) = &head
+            && let Some(stored) = replay(kv, head, &valid)?
+        {
+            let replayed = stored.commit.as_deref() != Some(commit);
+            return Ok(Change::Keep(Posted { stored, replayed }));
+        }
+        let base = head.unwrap_or_else(|| BookHead::genesis(book));
+        if base.sequence != expected {
+            return Err(CommitError::Stale(base.sequence));
+        }
+        materialise(kv, book, base.to_materialise())?;
+        let (mut next, stored) = base.apply(&valid, Some(commit))?;
+        next.state = Some(state.to_string());
         if base.sequence == 0 {
             register(kv, book)?;
         }
@@ -849,6 +950,122 @@ mod tests {
             );
             assert_eq!(verification.entries_checked, head.sequence);
             assert_eq!(trial_balance(&kv).unwrap().entries, head.sequence);
+        }
+    }
+
+    /// A commit with a fresh commit token.
+    fn commit_with(
+        kv: &SimKv,
+        book: &str,
+        expected: u64,
+        entry: &JournalEntry,
+        state: &str,
+    ) -> Result<Posted, CommitError> {
+        let token = COMMITS.with(|n| {
+            n.set(n.get() + 1);
+            format!("commit-{}", n.get())
+        });
+        super::commit(kv, book, expected, entry, state, &token)
+    }
+
+    #[test]
+    fn a_state_is_committed_with_its_entry_and_only_from_the_version_it_was_computed_on() {
+        for semantics in RUNTIMES {
+            let kv = SimKv::new(semantics);
+            assert_eq!(read_state(&kv, "loan-1").unwrap(), (0, None, Vec::new()));
+            // A new book: expected sequence 0.
+            let first =
+                commit_with(&kv, "loan-1", 0, &entry("book", "2026-01-01", "100"), "s1").unwrap();
+            assert_eq!((first.stored.sequence, first.replayed), (1, false));
+            let (sequence, state, balances) = read_state(&kv, "loan-1").unwrap();
+            assert_eq!((sequence, state.as_deref()), (1, Some("s1")));
+            assert_eq!(net(&balances, "loan-principal"), "100.00");
+            // Computed on sequence 0 again: stale, nothing written.
+            assert_eq!(
+                commit_with(&kv, "loan-1", 0, &entry("pay", "2026-01-02", "5"), "s2")
+                    .err()
+                    .unwrap(),
+                CommitError::Stale(1)
+            );
+            assert_eq!(read_state(&kv, "loan-1").unwrap().1.as_deref(), Some("s1"));
+            commit_with(&kv, "loan-1", 1, &entry("pay", "2026-01-02", "5"), "s2").unwrap();
+            // The same entry again is a replay, whatever the sequence, and keeps the state.
+            let again =
+                commit_with(&kv, "loan-1", 1, &entry("pay", "2026-01-02", "5"), "s3").unwrap();
+            assert!(again.replayed, "{semantics:?}");
+            assert_eq!(again.stored.sequence, 2);
+            let (sequence, state, balances) = read_state(&kv, "loan-1").unwrap();
+            assert_eq!((sequence, state.as_deref()), (2, Some("s2")));
+            assert_eq!(net(&balances, "loan-principal"), "105.00");
+            // The same id with other content is refused.
+            assert!(matches!(
+                commit_with(&kv, "loan-1", 2, &entry("pay", "2026-01-02", "6"), "s4"),
+                Err(CommitError::Refused(LedgerError::DuplicateId(_)))
+            ));
+            assert!(verify(&kv, "loan-1").unwrap().intact);
+        }
+    }
+
+    #[test]
+    fn a_book_with_a_state_takes_no_plain_post_and_states_are_bounded() {
+        let kv = strict();
+        commit_with(&kv, "loan-1", 0, &entry("book", "2026-01-01", "100"), "s").unwrap();
+        let refused = post(&kv, "loan-1", &entry("other", "2026-01-02", "1")).unwrap_err();
+        assert!(
+            matches!(refused, LedgerError::Invalid(ref text) if text.contains("servicing state"))
+        );
+        let huge = "x".repeat(ledger_core::BOOK_STATE_MAX_BYTES + 1);
+        assert!(matches!(
+            commit_with(&kv, "loan-1", 1, &entry("big", "2026-01-02", "1"), &huge),
+            Err(CommitError::Refused(LedgerError::Invalid(_)))
+        ));
+        assert_eq!(read_state(&kv, "loan-1").unwrap().0, 1);
+        // A plain book cannot be read as having a state, and keeps taking posts.
+        post(&kv, "suspense", &entry("a", "2026-01-01", "1")).unwrap();
+        assert_eq!(read_state(&kv, "suspense").unwrap().1, None);
+    }
+
+    #[test]
+    fn many_commits_keep_the_state_through_the_pending_ring() {
+        for semantics in RUNTIMES {
+            let kv = SimKv::new(semantics);
+            let n = 3 * MAX_PENDING_ENTRIES as u64 + 2;
+            for i in 0..n {
+                let state = format!("state-{i}");
+                commit_with(
+                    &kv,
+                    "loan",
+                    i,
+                    &entry(&format!("e{i}"), "2026-01-01", "1"),
+                    &state,
+                )
+                .unwrap();
+            }
+            let (sequence, state, _) = read_state(&kv, "loan").unwrap();
+            assert_eq!(sequence, n);
+            assert_eq!(state, Some(format!("state-{}", n - 1)));
+            assert_invariant(&kv, "loan");
+        }
+    }
+
+    #[test]
+    fn of_two_commits_from_the_same_version_one_wins_and_the_other_is_stale() {
+        for semantics in RUNTIMES {
+            let kv = SimKv::new(semantics);
+            commit_with(&kv, "loan", 0, &entry("book", "2026-01-01", "100"), "s0").unwrap();
+            kv.before(Step::Swap, |kv| {
+                commit_with(kv, "loan", 1, &entry("rival", "2026-01-02", "3"), "rival").unwrap();
+            });
+            assert_eq!(
+                commit_with(&kv, "loan", 1, &entry("mine", "2026-01-02", "4"), "mine")
+                    .err()
+                    .unwrap(),
+                CommitError::Stale(2),
+                "{semantics:?}"
+            );
+            let (sequence, state, balances) = read_state(&kv, "loan").unwrap();
+            assert_eq!((sequence, state.as_deref()), (2, Some("rival")));
+            assert_eq!(net(&balances, "loan-principal"), "103.00");
         }
     }
 

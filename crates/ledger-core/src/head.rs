@@ -6,7 +6,7 @@ use crate::balances::{Balance, Totals};
 use crate::chain::{GENESIS_HASH, StoredEntry, is_hash_hex};
 use crate::entry::{ValidEntry, validate_book_id};
 use crate::error::LedgerError;
-use crate::{BOOK_ACCOUNTS_MAX, MAX_PENDING_ENTRIES};
+use crate::{BOOK_ACCOUNTS_MAX, BOOK_STATE_MAX_BYTES, MAX_PENDING_ENTRIES};
 
 /// Running totals of one account in one currency, in integer minor units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +50,11 @@ pub struct BookHead {
     /// `null`) still decode, as a list of one (or none).
     #[serde(deserialize_with = "pending_list")]
     pub pending: Vec<StoredEntry>,
+    /// The state a servicing component keeps with the book (`lending:ledger/book-state`),
+    /// at most [`BOOK_STATE_MAX_BYTES`], committed with the newest entry. A book with a
+    /// state takes entries only with a new state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 /// The stored forms of [`BookHead::pending`]: the current list, or the earlier single entry.
@@ -78,6 +83,7 @@ impl BookHead {
             entry_count: 0,
             totals: Vec::new(),
             pending: Vec::new(),
+            state: None,
         }
     }
 
@@ -138,6 +144,7 @@ impl BookHead {
             entry_count: self.entry_count + 1,
             totals: after.to_account_totals(),
             pending,
+            state: self.state.clone(),
         };
         debug_assert_eq!(head.check(), Ok(()));
         Ok((head, stored))
@@ -199,6 +206,14 @@ impl BookHead {
         }
         if self.pending.len() > MAX_PENDING_ENTRIES {
             return Err("head holds too many pending entries".to_string());
+        }
+        if let Some(state) = &self.state {
+            if self.sequence == 0 {
+                return Err("head without entries has a state".to_string());
+            }
+            if state.len() > BOOK_STATE_MAX_BYTES {
+                return Err("head state is too large".to_string());
+            }
         }
         let Some(last) = self.pending.last() else {
             return Ok(());

@@ -106,3 +106,8 @@ pub const PAGE_LIMIT_MAX: u32 = 500;
 /// registry value small and spreads the compare-and-swap traffic of new books; 64 shards
 /// of a few thousand books each cover a large portfolio.
 pub const REGISTRY_SHARDS: u32 = 64;
+
+/// Largest state a book keeps (`lending:ledger/book-state`), in bytes: it is carried in the
+/// head, which every commit rewrites, so it is meant for a loan's terms, events and
+/// position, not for documents.
+pub const BOOK_STATE_MAX_BYTES: usize = 64 * 1024;
