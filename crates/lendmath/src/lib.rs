@@ -1,5 +1,6 @@
 //! Exact lending math: money, rates, day counts, schedules, APR, accrual, allocation and
-//! delinquency. Pure functions only: no I/O, no clock, no floating point in money math.
+//! delinquency. Pure functions only: no I/O, no clock, no floating point in money math
+//! (the APR solver uses it only to choose where its exact decimal search starts).
 //!
 //! Modules, in the order a loan meets them:
 //! * [`money`], [`rounding`], [`rate`]: amounts, explicit rounding, rate newtypes;

@@ -11,6 +11,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::MathematicalOps;
 
 use crate::daycount::DayCount;
 use crate::frequency::Frequency;
@@ -310,15 +311,30 @@ fn period_rates(terms: &LoanTerms, due_dates: &[NaiveDate]) -> Vec<Decimal> {
     let annual = terms.annual_rate.fraction();
     let regular_first = terms.frequency.next_after(terms.start_date) == Some(due_dates[0]);
     let day_based = terms.frequency.days_per_period().is_some();
+    let periodic = terms
+        .annual_rate
+        .periodic(terms.frequency.periods_per_year())
+        .fraction();
+    // Every convention but Actual/Actual depends on the days between the dates alone, and
+    // periods have only a few distinct lengths: each is divided out once.
+    let by_days = terms.day_count != DayCount::ActualActualIsda;
+    let mut known: Vec<(i64, Decimal)> = Vec::new();
     let mut previous = terms.start_date;
     let mut rates = Vec::with_capacity(due_dates.len());
     for (index, &due) in due_dates.iter().enumerate() {
         let regular = index > 0 || regular_first;
         let rate = if regular && terms.day_count.is_thirty_360() && !day_based {
-            terms
-                .annual_rate
-                .periodic(terms.frequency.periods_per_year())
-                .fraction()
+            periodic
+        } else if by_days {
+            let days = terms.day_count.days(previous, due);
+            match known.iter().find(|(d, _)| *d == days) {
+                Some(&(_, rate)) => rate,
+                None => {
+                    let rate = annual * terms.day_count.year_fraction(previous, due);
+                    known.push((days, rate));
+                    rate
+                }
+            }
         } else {
             annual * terms.day_count.year_fraction(previous, due)
         };
@@ -392,12 +408,26 @@ pub fn principal_for_payment(
 /// The exact level payment that brings the balance to zero when period `k` earns
 /// `rates[k]`: `P / Σ_k Π_{j≤k} 1/(1+r_j)`. Discount factors only shrink, so long terms
 /// at high rates cannot overflow.
+///
+/// Consecutive periods at one rate `r` add a geometric series in closed form,
+/// `D · v · (1 − v^m) / (1 − v)` with `v = 1/(1+r)` and `D` the discount before them, so a
+/// regular schedule costs a few operations, not one division per installment.
 fn level_payment_exact(note_amount: Decimal, rates: &[Decimal]) -> Decimal {
     let mut discount = Decimal::ONE;
     let mut annuity_factor = Decimal::ZERO;
-    for rate in rates {
-        discount /= Decimal::ONE + rate;
-        annuity_factor += discount;
+    let mut index = 0;
+    while index < rates.len() {
+        let rate = rates[index];
+        let run = rates[index..].iter().take_while(|r| **r == rate).count();
+        if rate.is_zero() {
+            annuity_factor += discount * Decimal::from(run as u64);
+        } else {
+            let v = Decimal::ONE / (Decimal::ONE + rate);
+            let v_run = v.powu(run as u64);
+            annuity_factor += discount * v * (Decimal::ONE - v_run) / (Decimal::ONE - v);
+            discount *= v_run;
+        }
+        index += run;
     }
     note_amount / annuity_factor
 }

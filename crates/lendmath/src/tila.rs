@@ -400,37 +400,159 @@ struct Flow {
     fraction: Decimal,
 }
 
-/// Present value of the flows at unit rate `i`, minus `amount_financed`, and its
-/// derivative with respect to `i`.
-fn residual(amount_financed: Decimal, flows: &[Flow], i: Decimal) -> (Decimal, Decimal) {
-    let discount = Decimal::ONE / (Decimal::ONE + i);
-    let mut present_value = Decimal::ZERO;
-    let mut derivative = Decimal::ZERO;
-    for flow in flows {
-        let simple = Decimal::ONE + flow.fraction * i;
-        let term = flow.amount * discount.powu(flow.full_periods) / simple;
-        present_value += term;
-        derivative -= term * (Decimal::from(flow.full_periods) * discount + flow.fraction / simple);
-    }
-    (present_value - amount_financed, derivative)
+/// Consecutive flows of one amount and one odd fraction, one unit period apart: a level
+/// stream is one run (and its final payment another), so its present value is a
+/// geometric series in closed form rather than a sum over every payment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Run {
+    amount: Decimal,
+    fraction: Decimal,
+    /// Full unit periods of the first flow.
+    first: u64,
+    /// How many flows.
+    count: u64,
 }
 
+/// The flows grouped into runs, in order.
+fn runs(flows: &[Flow]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for flow in flows {
+        match runs.last_mut() {
+            Some(run)
+                if run.amount == flow.amount
+                    && run.fraction == flow.fraction
+                    && run.first + run.count == flow.full_periods =>
+            {
+                run.count += 1;
+            }
+            _ => runs.push(Run {
+                amount: flow.amount,
+                fraction: flow.fraction,
+                first: flow.full_periods,
+                count: 1,
+            }),
+        }
+    }
+    runs
+}
+
+/// Present value of the runs at unit rate `i`, minus `amount_financed`, exactly: each run
+/// is `amount / (1 + fraction·i) · v^first · (1 − v^count) / (1 − v)` with `v = 1/(1+i)`.
+fn residual(amount_financed: Decimal, runs: &[Run], i: Decimal) -> Decimal {
+    let discount = Decimal::ONE / (Decimal::ONE + i);
+    let mut present_value = Decimal::ZERO;
+    for run in runs {
+        let series = if i.is_zero() {
+            Decimal::from(run.count)
+        } else {
+            discount.powu(run.first) * (Decimal::ONE - discount.powu(run.count))
+                / (Decimal::ONE - discount)
+        };
+        present_value += run.amount * series / (Decimal::ONE + run.fraction * i);
+    }
+    present_value - amount_financed
+}
+
+/// The runs in floating point: amount, first full periods, count, fraction.
+struct Approximate(Vec<(f64, f64, f64, f64)>);
+
+impl Approximate {
+    fn of(runs: &[Run]) -> Option<Approximate> {
+        use rust_decimal::prelude::ToPrimitive;
+        runs.iter()
+            .map(|r| {
+                Some((
+                    r.amount.to_f64()?,
+                    r.first as f64,
+                    r.count as f64,
+                    r.fraction.to_f64()?,
+                ))
+            })
+            .collect::<Option<_>>()
+            .map(Approximate)
+    }
+
+    /// The residual (present value less `financed`) and its derivative at `rate` (> 0),
+    /// in floating point.
+    fn residual(&self, financed: f64, rate: f64) -> (f64, f64) {
+        let v = 1.0 / (1.0 + rate);
+        let (mut value, mut slope) = (-financed, 0.0);
+        for &(amount, first, count, fraction) in &self.0 {
+            // S = v^first (1 − v^count) / (1 − v); dS/dv by the product rule; dv/di = −v².
+            let (head, tail) = (v.powf(first), v.powf(count));
+            let series = head * (1.0 - tail) / (1.0 - v);
+            let d_series = (first * head / v * (1.0 - tail) - head * count * tail / v) / (1.0 - v)
+                + series / (1.0 - v);
+            let simple = 1.0 + fraction * rate;
+            value += amount * series / simple;
+            slope += amount * (d_series * -v * v / simple - series * fraction / (simple * simple));
+        }
+        (value, slope)
+    }
+
+    /// The unit rate by Newton's method in floating point, when it converges inside the
+    /// solver's range: within a few units in the last place of the exact answer.
+    fn solve(&self, financed: f64) -> Option<f64> {
+        let mut rate = 0.01_f64;
+        for _ in 0..50 {
+            let (value, slope) = self.residual(financed, rate);
+            let next = rate - value / slope;
+            if !(next.is_finite() && next > 0.0 && next < 10.0) {
+                return None;
+            }
+            if (next - rate).abs() < 1e-15 {
+                return Some(next);
+            }
+            rate = next;
+        }
+        None
+    }
+}
+
+/// The unit-period rate whose present value of `flows` is `amount_financed`, to
+/// [`UNIT_RATE_TOLERANCE`].
+///
+/// Newton's method on the exact (decimal) residual. Floating point only says where to
+/// start and how steep the residual is there: a start within a few units in the last
+/// place and a slope to 1e-16 make each exact step square the error, so the solver
+/// stops after one or two exact evaluations, and the rate it returns is the exact
+/// residual's root whatever the floating point was. A bracket kept from the exact signs
+/// falls back to bisection whenever a step would leave it.
 fn solve_unit_rate(amount_financed: Decimal, flows: &[Flow]) -> Result<Decimal, AprError> {
-    // The present value falls as the rate rises, so the residual is positive at `low`
-    // and negative at `high` throughout.
-    let (at_zero, _) = residual(amount_financed, flows, Decimal::ZERO);
-    if at_zero.is_zero() {
+    use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+    // The present value falls as the rate rises: at rate 0 it is the sum of the payments.
+    let total: Decimal = flows.iter().map(|f| f.amount).sum();
+    if total == amount_financed {
         return Ok(Decimal::ZERO);
     }
-    let (at_max, _) = residual(amount_financed, flows, UNIT_RATE_MAX);
-    if at_max > Decimal::ZERO {
-        return Err(AprError::RateOutOfRange);
+    let flows = runs(flows);
+    let flows = flows.as_slice();
+    let approximate = Approximate::of(flows);
+    let financed = amount_financed.to_f64().unwrap_or(0.0);
+    let start = approximate
+        .as_ref()
+        .and_then(|a| a.solve(financed))
+        .and_then(Decimal::from_f64);
+    // Without a floating-point root the range is checked before searching it.
+    let mut range_checked = false;
+    let check_range = || {
+        if residual(amount_financed, flows, UNIT_RATE_MAX) > Decimal::ZERO {
+            Err(AprError::RateOutOfRange)
+        } else {
+            Ok(())
+        }
+    };
+    if start.is_none() {
+        check_range()?;
+        range_checked = true;
     }
     let mut low = Decimal::ZERO;
     let mut high = UNIT_RATE_MAX;
-    let mut rate = Decimal::new(1, 2);
+    let mut rate = start
+        .filter(|r| *r > low && *r < high)
+        .unwrap_or(Decimal::new(1, 2));
     for _ in 0..APR_SOLVER_ITERATIONS_MAX {
-        let (value, slope) = residual(amount_financed, flows, rate);
+        let value = residual(amount_financed, flows, rate);
         if value.is_zero() {
             return Ok(rate);
         }
@@ -439,14 +561,28 @@ fn solve_unit_rate(amount_financed: Decimal, flows: &[Flow]) -> Result<Decimal, 
         } else {
             high = rate;
         }
-        let newton = if slope.is_zero() {
-            None
-        } else {
-            Some(rate - value / slope)
-        };
+        let slope = approximate
+            .as_ref()
+            .map(|a| a.residual(financed, rate.to_f64().unwrap_or(0.0)).1)
+            .and_then(Decimal::from_f64)
+            .filter(|s| !s.is_zero());
+        let newton = slope.and_then(|slope| value.checked_div(slope).map(|step| rate - step));
+        // A step below the tolerance has converged, even one too small to move the rate
+        // off the bracket's end it just became.
+        if let Some(candidate) = newton
+            && (candidate - rate).abs() < UNIT_RATE_TOLERANCE
+        {
+            return Ok(candidate);
+        }
         let next = match newton {
             Some(candidate) if candidate > low && candidate < high => candidate,
-            _ => (low + high) / Decimal::TWO,
+            _ => {
+                if !range_checked {
+                    check_range()?;
+                    range_checked = true;
+                }
+                (low + high) / Decimal::TWO
+            }
         };
         if (next - rate).abs() < UNIT_RATE_TOLERANCE || high - low < UNIT_RATE_TOLERANCE {
             return Ok(next);
