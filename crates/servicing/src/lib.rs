@@ -7,15 +7,19 @@
 //! * [`loan`]: the state kept with the loan's book — terms, events, a checkpoint — and
 //!   how a new, backdated or reversed event changes it;
 //! * [`accounts`]: the book's accounts as functions of the position, and the entry that
-//!   moves the book to a new position.
+//!   moves the book to a new position;
+//! * [`products`], [`disclosure`]: each product's servicing settings, and an offer's
+//!   truth-in-lending disclosure with the terms its loan is booked with.
 //!
 //! No I/O and no clock: the components pass today's date in.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod disclosure;
 pub mod loan;
 pub mod position;
+pub mod products;
 pub mod terms;
 
 pub use loan::{Channel, Event, EventKind, Loan, Reason, Recorded};

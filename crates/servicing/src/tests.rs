@@ -508,3 +508,61 @@ fn principal_changes_accrue_like_the_money_library_over_a_whole_period() {
     .unwrap();
     assert_eq!(feb.totals.interest_billed, library.interest.to_minor());
 }
+
+#[test]
+fn an_offer_is_disclosed_and_booked_from_one_schedule() {
+    use crate::disclosure::{Offer, disclose};
+    let product = crate::products::ServicingProduct::named("personal_installment").unwrap();
+    let offer = Offer {
+        currency: Currency::USD,
+        amount: 1_200_000,
+        term_months: 36,
+        annual_rate_percent: Decimal::new(999, 2),
+        origination_fee: 30_000,
+    };
+    let (disclosure, terms) = disclose(product, &offer, date(2026, 12, 2)).unwrap();
+    assert_eq!(disclosure.loan_amount, "12000.00");
+    assert_eq!(disclosure.disbursed, "11700.00");
+    assert_eq!(disclosure.amount_financed, "11700.00");
+    assert_eq!(disclosure.payment_schedule.number_of_payments, 36);
+    assert_eq!(
+        disclosure.payment_schedule.first_payment_date,
+        date(2027, 1, 2)
+    );
+    assert_eq!(
+        disclosure.payment_schedule.final_payment_date,
+        date(2029, 12, 2)
+    );
+    assert_eq!(disclosure.late_charge.amount, "25.00");
+    // Finance charge: total of payments less amount financed, to the cent.
+    let total: i64 = terms.schedule.iter().map(|s| s.payment).sum();
+    assert_eq!(disclosure.total_of_payments, usd(total).to_decimal_string());
+    assert_eq!(
+        disclosure.finance_charge,
+        usd(total - 1_170_000).to_decimal_string()
+    );
+    // The fee withheld puts the APR above the note rate.
+    let apr: Decimal = disclosure.annual_percentage_rate.parse().unwrap();
+    assert!(
+        apr > Decimal::new(999, 2) && apr < Decimal::new(1300, 2),
+        "{apr}"
+    );
+    // The loan books what was disclosed.
+    assert_eq!(
+        (terms.principal, terms.disbursed, terms.origination_fee),
+        (1_200_000, 1_170_000, 30_000)
+    );
+    assert_eq!(terms.schedule.len(), 36);
+    assert_eq!(
+        usd(terms.schedule[0].payment).to_decimal_string(),
+        disclosure.payment_schedule.regular_payment
+    );
+    // The document is stable: the same offer on the same day is the same bytes.
+    let (again, _) = disclose(product, &offer, date(2026, 12, 2)).unwrap();
+    assert_eq!(again.to_document(), disclosure.to_document());
+    let bad = Offer {
+        origination_fee: 1_200_000,
+        ..offer
+    };
+    assert!(disclose(product, &bad, date(2026, 12, 2)).is_err());
+}
