@@ -12,7 +12,7 @@ use lendmath::money::Money;
 
 use crate::ServicingError;
 use crate::position::{Kind, Position};
-use crate::terms::Terms;
+use crate::terms::{Origin, Terms};
 
 /// Principal outstanding (asset).
 pub const PRINCIPAL: &str = "loan-principal";
@@ -22,8 +22,10 @@ pub const INTEREST_RECEIVABLE: &str = "interest-receivable";
 pub const FEES_RECEIVABLE: &str = "fees-receivable";
 /// Money held for the borrower: pay-ahead credit, unapplied funds, refunds owed (liability).
 pub const BORROWER_CREDIT: &str = "borrower-credit";
-/// Paid out at disbursement (the funding side).
+/// Paid out at disbursement (the funding side of an originated loan).
 pub const DISBURSEMENT_CLEARING: &str = "disbursement-clearing";
+/// Paid for an imported loan's balances (the funding side of an import).
+pub const PURCHASE_CLEARING: &str = "loan-purchase-clearing";
 /// Origination fee withheld or financed, not yet recognised as income.
 pub const DEFERRED_FEES: &str = "deferred-origination-fees";
 /// Interest earned (billed and accrued).
@@ -63,6 +65,14 @@ pub fn targets(
     position: &Position,
 ) -> Result<Vec<(&'static str, i64)>, ServicingError> {
     let accrued = position.accrued_rounded(terms)?;
+    let opening = terms.opening;
+    let (funding, funded) = match terms.origin {
+        Origin::Originated => (DISBURSEMENT_CLEARING, terms.disbursed),
+        Origin::Imported => (
+            PURCHASE_CLEARING,
+            terms.disbursed + opening.interest + opening.fees,
+        ),
+    };
     let targets = vec![
         (PRINCIPAL, position.principal),
         (
@@ -71,11 +81,12 @@ pub fn targets(
         ),
         (FEES_RECEIVABLE, position.unpaid(Kind::is_fee)),
         (BORROWER_CREDIT, -(position.pay_ahead + position.unapplied)),
-        (DISBURSEMENT_CLEARING, -terms.disbursed),
+        (funding, -funded),
         (DEFERRED_FEES, -terms.origination_fee),
+        // An import's opening interest was bought, not earned here.
         (
             INTEREST_INCOME,
-            -(position.totals.interest_billed + accrued),
+            -(position.totals.interest_billed + accrued - opening.interest),
         ),
         (FEE_INCOME, -position.totals.fees_charged),
         (PAYMENTS_CLEARING, position.totals.received),

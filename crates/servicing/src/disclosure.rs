@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::ServicingError;
 use crate::products::ServicingProduct;
-use crate::terms::{Scheduled, Terms};
+use crate::terms::{Opening, Origin, Scheduled, Terms};
 
 /// An offer's money terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +191,8 @@ pub fn disclose(
         },
     };
     let terms = Terms {
+        origin: Origin::Originated,
+        opening: Opening::default(),
         currency: offer.currency,
         principal: offer.amount,
         disbursed: offer.amount - offer.origination_fee,

@@ -24,7 +24,7 @@ pub mod terms;
 
 pub use loan::{Channel, Event, EventKind, Loan, Reason, Recorded};
 pub use position::{Applied, Item, Kind, Payoff, Position};
-pub use terms::{Rules, Scheduled, Terms};
+pub use terms::{Opening, Origin, Rules, Scheduled, Terms};
 
 /// Why servicing refused or failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -184,11 +184,16 @@ pub struct Payoff {
 
 impl Position {
     /// The position on the day of disbursement.
+    ///
+    /// An imported loan starts with what it owed: interest accrued (past due, when the
+    /// loan was, otherwise accrued and billed with the next installment), fees, and the
+    /// principal past due.
     pub fn booked(terms: &Terms) -> Position {
-        Position {
+        let opening = terms.opening;
+        let mut position = Position {
             date: terms.start_date,
             principal: terms.principal,
-            principal_unbilled: terms.principal,
+            principal_unbilled: terms.principal - opening.past_due_principal,
             accrued: Decimal::ZERO,
             billed: 0,
             grace_ended: 0,
@@ -197,7 +202,26 @@ impl Position {
             unapplied: 0,
             totals: Totals::default(),
             paid_off_on: None,
+        };
+        let owed_since = opening.past_due_since.unwrap_or(terms.start_date);
+        let past_due = opening.past_due_since.is_some();
+        if past_due {
+            position.charge(Kind::Interest, None, owed_since, opening.interest);
+            position.totals.interest_billed += opening.interest;
+        } else {
+            position.accrued = terms.money(opening.interest).amount();
         }
+        position.charge(
+            Kind::Principal,
+            None,
+            owed_since,
+            opening.past_due_principal,
+        );
+        position.charge(Kind::LateFee, None, owed_since, opening.fees);
+        for item in &mut position.open {
+            item.past_due = past_due;
+        }
+        position
     }
 
     /// Whether the loan is paid off.
@@ -545,16 +569,15 @@ impl Position {
         }
     }
 
-    /// Days past due on this position's date: the age of the oldest installment with
-    /// interest or principal billed and unpaid.
-    pub fn days_past_due(&self, terms: &Terms) -> i64 {
+    /// Days past due on this position's date: the age of the oldest interest or principal
+    /// billed and unpaid (billed on its due date).
+    pub fn days_past_due(&self) -> i64 {
         self.open
             .iter()
             .filter(|i| !i.kind.is_fee())
-            .filter_map(|i| i.installment)
+            .map(|i| i.charged_on)
             .min()
-            .and_then(|n| terms.schedule.get(n as usize - 1))
-            .map_or(0, |s| (self.date - s.due_date).num_days().max(0))
+            .map_or(0, |since| (self.date - since).num_days().max(0))
     }
 }
 

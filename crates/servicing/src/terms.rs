@@ -54,9 +54,40 @@ impl Rules {
     }
 }
 
+/// How the loan came to be serviced here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Originated here: an accepted offer, disbursed.
+    #[default]
+    Originated,
+    /// Bought or migrated with its balances (an import).
+    Imported,
+}
+
+/// What an imported loan owed when it arrived, besides its principal (minor units).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    /// Interest accrued and unpaid.
+    pub interest: i64,
+    /// Fees owed.
+    pub fees: i64,
+    /// Of the principal, the part past due.
+    pub past_due_principal: i64,
+    /// Since when what is past due has been owed (the import date less the days past due);
+    /// none when the loan was current.
+    pub past_due_since: Option<NaiveDate>,
+}
+
 /// A loan's terms as booked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Terms {
+    /// How the loan came here.
+    #[serde(default)]
+    pub origin: Origin,
+    /// What an imported loan owed besides principal; zero for an originated loan.
+    #[serde(default)]
+    pub opening: Opening,
     /// The loan's currency.
     pub currency: Currency,
     /// What the borrower owes at booking (the note amount), minor units.
@@ -103,6 +134,27 @@ impl Terms {
                 ));
             }
             previous = installment.due_date;
+        }
+        let opening = &self.opening;
+        if opening.interest < 0
+            || opening.fees < 0
+            || opening.past_due_principal < 0
+            || opening.past_due_principal > self.principal
+        {
+            return Err(bad(
+                "opening balances must be zero or more, within the principal",
+            ));
+        }
+        let past_due = opening.past_due_principal > 0 || opening.past_due_since.is_some();
+        if past_due
+            && (opening
+                .past_due_since
+                .is_none_or(|since| since >= self.start_date)
+                || opening.past_due_principal + opening.interest == 0)
+        {
+            return Err(bad(
+                "a loan past due owes past-due principal or interest since before the import",
+            ));
         }
         if self.rules.late_fee < 0 || self.rules.nsf_fee < 0 {
             return Err(bad("fees must not be negative"));

@@ -25,6 +25,8 @@ fn usd(minor: i64) -> Money {
 /// (the last asks the rest), 10-day grace, 25.00 late fee, 30.00 NSF fee.
 fn terms(overpayment: OverpaymentPolicy) -> Terms {
     Terms {
+        origin: terms::Origin::Originated,
+        opening: terms::Opening::default(),
         currency: Currency::USD,
         principal: 100_000,
         disbursed: 97_500,
@@ -235,16 +237,16 @@ fn an_unpaid_installment_goes_past_due_and_is_charged_the_late_fee_after_grace()
     // Grace ends 2026-02-11: on the 11th the installment is still in grace.
     let in_grace = loan.as_of(date(2026, 2, 11)).unwrap();
     assert_eq!(in_grace.unpaid(Kind::is_fee), 0);
-    assert_eq!(in_grace.days_past_due(&loan.terms), 10);
+    assert_eq!(in_grace.days_past_due(), 10);
     let late = loan.as_of(date(2026, 2, 12)).unwrap();
     assert_eq!(late.unpaid(Kind::is_fee), 2_500);
-    assert_eq!(late.days_past_due(&loan.terms), 11);
+    assert_eq!(late.days_past_due(), 11);
     // A partial payment: the waterfall pays the (current) fee first, then interest.
     let paid = loan
         .pay("p1", 3_000, date(2026, 2, 20), Channel::Cash)
         .unwrap();
     assert_eq!((paid.applied.fees, paid.applied.interest), (2_500, 500));
-    assert_eq!(loan.position.days_past_due(&loan.terms), 19);
+    assert_eq!(loan.position.days_past_due(), 19);
     // On the next due date the rest of installment 1 is past due; both are owed.
     let march = loan.as_of(date(2026, 3, 1)).unwrap();
     let past_due: i64 = march
@@ -257,7 +259,7 @@ fn an_unpaid_installment_goes_past_due_and_is_charged_the_late_fee_after_grace()
     // A payment of the whole past-due amount before grace ends spares installment 2 only.
     loan.pay("p2", 34_000 - 500, date(2026, 3, 5), Channel::Ach)
         .unwrap();
-    assert_eq!(loan.position.days_past_due(&loan.terms), 4);
+    assert_eq!(loan.position.days_past_due(), 4);
     let after_grace = loan.as_of(date(2026, 3, 12)).unwrap();
     assert_eq!(after_grace.totals.fees_charged, 5_000);
 }
@@ -272,7 +274,7 @@ fn a_payment_made_on_time_backdated_removes_the_late_fee_it_would_have_avoided()
     loan.pay("on-time", 34_000, date(2026, 2, 1), Channel::Ach)
         .unwrap();
     assert_eq!(loan.position.totals.fees_charged, 0);
-    assert_eq!(loan.position.days_past_due(&loan.terms), 0);
+    assert_eq!(loan.position.days_past_due(), 0);
 }
 
 #[test]
@@ -565,4 +567,70 @@ fn an_offer_is_disclosed_and_booked_from_one_schedule() {
         ..offer
     };
     assert!(disclose(product, &bad, date(2026, 12, 2)).is_err());
+}
+
+/// 800.00 left at 12 % actual/365 on 2026-03-01, 5.00 of interest accrued, 25.00 of fees
+/// owed, two installments of 410.00 from 2026-03-15.
+fn imported(past_due_since: Option<NaiveDate>, past_due_principal: i64) -> Terms {
+    let mut terms = terms(OverpaymentPolicy::ReducePrincipal);
+    terms.origin = terms::Origin::Imported;
+    terms.opening = terms::Opening {
+        interest: 500,
+        fees: 2_500,
+        past_due_principal,
+        past_due_since,
+    };
+    terms.principal = 80_000;
+    terms.disbursed = 80_000;
+    terms.origination_fee = 0;
+    terms.start_date = date(2026, 3, 1);
+    terms.schedule = vec![
+        Scheduled {
+            due_date: date(2026, 3, 15),
+            payment: 41_000,
+        },
+        Scheduled {
+            due_date: date(2026, 4, 15),
+            payment: 41_000,
+        },
+    ];
+    terms
+}
+
+#[test]
+fn an_imported_loan_starts_with_its_balances_and_earns_only_its_own_interest() {
+    let mut loan = Loan::book("imp", imported(None, 0)).unwrap();
+    let opening = loan.position.clone();
+    let targets = accounts::targets(&loan.terms, &opening).unwrap();
+    let net = |targets: &[(&str, i64)], account: &str| {
+        targets.iter().find(|(a, _)| *a == account).unwrap().1
+    };
+    assert_eq!(net(&targets, accounts::PRINCIPAL), 80_000);
+    assert_eq!(net(&targets, accounts::INTEREST_RECEIVABLE), 500);
+    assert_eq!(net(&targets, accounts::FEES_RECEIVABLE), 2_500);
+    assert_eq!(net(&targets, accounts::PURCHASE_CLEARING), -83_000);
+    assert_eq!(net(&targets, accounts::INTEREST_INCOME), 0);
+    // The first bill carries the opening interest and 14 days of our own.
+    let own = cents(interest(80_000, date(2026, 3, 1), date(2026, 3, 15)));
+    let paid = loan
+        .pay("p1", 41_000 + 2_500, date(2026, 3, 15), Channel::Ach)
+        .unwrap();
+    assert_eq!(paid.applied.fees, 2_500);
+    assert_eq!(paid.applied.interest, 500 + own);
+    let targets = accounts::targets(&loan.terms, &loan.position).unwrap();
+    assert_eq!(net(&targets, accounts::INTEREST_INCOME), -own);
+    assert_eq!(loan.position.days_past_due(), 0);
+}
+
+#[test]
+fn an_imported_loan_past_due_keeps_its_age() {
+    let since = date(2026, 2, 1);
+    let loan = Loan::book("imp", imported(Some(since), 10_000)).unwrap();
+    assert_eq!(loan.position.days_past_due(), 28);
+    assert_eq!(loan.as_of(date(2026, 3, 10)).unwrap().days_past_due(), 37);
+    // Past due on arrival means an amount owed since before the import.
+    assert!(Loan::book("imp", imported(Some(date(2026, 3, 2)), 10_000)).is_err());
+    let mut nothing_owed = imported(Some(since), 0);
+    nothing_owed.opening.interest = 0;
+    assert!(Loan::book("imp", nothing_owed).is_err());
 }
