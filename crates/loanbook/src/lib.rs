@@ -55,7 +55,7 @@ pub struct Entry {
 /// What the caller of [`change`] decided.
 pub enum Decision<T> {
     /// Commit the loan as changed, with this entry.
-    Write(Loan, Entry, T),
+    Write(Box<Loan>, Entry, T),
     /// Nothing to write (the change was made before): answer this.
     Keep(T),
 }
@@ -97,7 +97,10 @@ fn net_minor(balance: &wit::Balance) -> Result<i64, Problem> {
         .map_err(|_| Problem::internal("a loan's book holds an unreadable balance"))
 }
 
-fn read_snapshot(loan_id: &str) -> Result<(Option<Loan>, u64, Vec<(String, i64)>), Problem> {
+/// A book as read: its loan (none for a new book), its sequence, its balances.
+type Snapshot = (Option<Loan>, u64, Vec<(String, i64)>);
+
+fn read_snapshot(loan_id: &str) -> Result<Snapshot, Problem> {
     let snapshot = book_state::read(loan_id).map_err(|e| match e {
         wit::LedgerError::Invalid(_) => Problem::not_found("no such loan"),
         other => storage_problem(&other),
@@ -146,7 +149,7 @@ pub fn change<T>(
                     written: false,
                 });
             }
-            Decision::Write(loan, entry, value) => (loan, entry, value),
+            Decision::Write(loan, entry, value) => (*loan, entry, value),
         };
         let targets = accounts::targets(&loan.terms, &loan.position)
             .map_err(|e| Problem::internal(e.to_string()))?;
