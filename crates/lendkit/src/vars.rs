@@ -8,6 +8,21 @@ use sha2::Sha256;
 
 use crate::Problem;
 
+/// The variable that fixes the business date (`YYYY-MM-DD`): for test and training
+/// environments replaying a calendar; unset in production, where the business date is
+/// today (UTC).
+pub const BUSINESS_DATE: &str = "business_date";
+
+/// The business date: [`BUSINESS_DATE`] when set, else today (UTC). A value that is not a
+/// date is a configuration fault.
+pub fn business_date() -> Result<chrono::NaiveDate, Problem> {
+    match text(BUSINESS_DATE) {
+        None => Ok(chrono::Utc::now().date_naive()),
+        Some(value) => chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+            .map_err(|_| Problem::internal("business_date must be a date written YYYY-MM-DD")),
+    }
+}
+
 /// The secret variable keying [`identifier_hash`].
 pub const IDENTIFIER_HASH_KEY: &str = "identifier_hash_key";
 /// The shortest [`IDENTIFIER_HASH_KEY`] accepted.

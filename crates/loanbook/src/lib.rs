@@ -24,9 +24,11 @@ use chrono::NaiveDate;
 use lendkit::Problem;
 use lendmath::money::Money;
 use servicing::Loan;
-use servicing::accounts::{self, Side};
+use servicing::accounts;
 
-pub use bindings::lending::ledger::types::StoredEntry;
+pub mod views;
+
+pub use bindings::lending::ledger::types::{Side, StoredEntry};
 
 /// Most times a change is computed again because another change committed first.
 pub const ATTEMPTS_MAX: u32 = 32;
@@ -163,8 +165,8 @@ pub fn change<T>(
                 .map(|line| wit::PostingLine {
                     account: line.account.to_string(),
                     side: match line.side {
-                        Side::Debit => wit::Side::Debit,
-                        Side::Credit => wit::Side::Credit,
+                        accounts::Side::Debit => wit::Side::Debit,
+                        accounts::Side::Credit => wit::Side::Credit,
                     },
                     amount: line.amount.to_decimal_string(),
                     currency: line.amount.currency().code().to_string(),

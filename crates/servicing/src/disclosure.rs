@@ -111,6 +111,44 @@ impl Disclosure {
     pub fn to_document(&self) -> String {
         serde_json::to_string(self).expect("a disclosure always serialises")
     }
+
+    /// SHA-256 (hex) of [`Disclosure::to_document`]: what an e-signature records.
+    pub fn sha256(&self) -> String {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(self.to_document().as_bytes()))
+    }
+}
+
+impl Offer {
+    /// An offer from its decimal-string form, as decisions keep it: amounts in the
+    /// currency (`"12000.00"`), the annual rate as a fraction (`"0.0999"`).
+    pub fn parse(
+        currency: &str,
+        amount: &str,
+        term_months: u32,
+        annual_rate: &str,
+        origination_fee: &str,
+    ) -> Result<Offer, ServicingError> {
+        let currency =
+            Currency::from_code(currency).map_err(|_| ServicingError::Terms("unknown currency"))?;
+        let money = |text: &str| {
+            Money::parse(text, currency)
+                .map(|m| m.to_minor())
+                .map_err(|_| ServicingError::Terms("an amount is not a decimal in the currency"))
+        };
+        Ok(Offer {
+            currency,
+            amount: money(amount)?,
+            term_months,
+            annual_rate_percent: annual_rate
+                .parse::<Decimal>()
+                .ok()
+                .and_then(|fraction| fraction.checked_mul(Decimal::ONE_HUNDRED))
+                .ok_or(ServicingError::Terms("the annual rate is not a decimal"))?
+                .normalize(),
+            origination_fee: money(origination_fee)?,
+        })
+    }
 }
 
 fn text(money: Money) -> String {

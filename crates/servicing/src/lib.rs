@@ -22,7 +22,7 @@ pub mod position;
 pub mod products;
 pub mod terms;
 
-pub use loan::{Channel, Event, EventKind, Loan, Reason, Recorded};
+pub use loan::{Channel, Event, EventKind, Loan, Profile, Reason, Recorded};
 pub use position::{Applied, Item, Kind, Payoff, Position};
 pub use terms::{Opening, Origin, Rules, Scheduled, Terms};
 

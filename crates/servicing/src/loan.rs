@@ -81,11 +81,31 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// Who and what a loan is for, beside its money: no personal data (the borrower's contact
+/// details are kept apart, by the component that books the loan).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The product's name.
+    pub product: String,
+    /// The API key or token subject id of the channel that may read the loan as its
+    /// borrower's (the one that submitted the application); none for an imported loan.
+    pub owner: Option<String>,
+    /// The application it was originated from.
+    pub application_id: Option<String>,
+    /// The offer accepted.
+    pub offer_id: Option<String>,
+    /// The seller's or previous servicer's id of an imported loan.
+    pub external_id: Option<String>,
+}
+
 /// A loan's servicing state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loan {
     /// The loan's id (its ledger book).
     pub id: String,
+    /// Who and what it is for.
+    #[serde(default)]
+    pub profile: Profile,
     /// Its terms.
     pub terms: Terms,
     /// Every event, in the order entered.
@@ -105,11 +125,12 @@ pub struct Recorded {
 
 impl Loan {
     /// A loan booked with `terms`.
-    pub fn book(id: &str, terms: Terms) -> Result<Loan, ServicingError> {
+    pub fn book(id: &str, profile: Profile, terms: Terms) -> Result<Loan, ServicingError> {
         terms.check()?;
         let position = Position::booked(&terms);
         Ok(Loan {
             id: id.to_string(),
+            profile,
             terms,
             events: Vec::new(),
             position,

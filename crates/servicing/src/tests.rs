@@ -119,7 +119,12 @@ fn book_after(loan: &Loan, positions: &[Position]) -> Vec<(String, i64)> {
 
 #[test]
 fn payments_on_their_due_dates_pay_the_loan_off_with_interest_to_the_cent() {
-    let mut loan = Loan::book("loan-1", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "loan-1",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     let mut positions = vec![loan.position.clone()];
     // January: 31 days on 1,000.00.
     let jan = interest(100_000, date(2026, 1, 1), date(2026, 2, 1));
@@ -191,7 +196,12 @@ fn payments_on_their_due_dates_pay_the_loan_off_with_interest_to_the_cent() {
 #[test]
 fn a_backdated_payment_gives_exactly_what_an_on_time_one_would_have() {
     let on_time = {
-        let mut loan = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+        let mut loan = Loan::book(
+            "a",
+            Profile::default(),
+            terms(OverpaymentPolicy::ReducePrincipal),
+        )
+        .unwrap();
         loan.pay("p1", 34_000, date(2026, 2, 1), Channel::Ach)
             .unwrap();
         loan.pay("p2", 20_000, date(2026, 2, 15), Channel::Ach)
@@ -200,7 +210,12 @@ fn a_backdated_payment_gives_exactly_what_an_on_time_one_would_have() {
             .unwrap();
         loan
     };
-    let mut late = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut late = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     late.pay("p1", 34_000, date(2026, 2, 1), Channel::Ach)
         .unwrap();
     late.pay("p3", 34_000, date(2026, 3, 1), Channel::Ach)
@@ -217,7 +232,12 @@ fn a_backdated_payment_gives_exactly_what_an_on_time_one_would_have() {
         on_time.as_of(date(2026, 3, 20)).unwrap()
     );
     // And the prepayment saved interest: 14 days on 200.00 at 12 %/365 in February.
-    let mut without = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut without = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     without
         .pay("p1", 34_000, date(2026, 2, 1), Channel::Ach)
         .unwrap();
@@ -233,7 +253,12 @@ fn a_backdated_payment_gives_exactly_what_an_on_time_one_would_have() {
 
 #[test]
 fn an_unpaid_installment_goes_past_due_and_is_charged_the_late_fee_after_grace() {
-    let mut loan = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     // Grace ends 2026-02-11: on the 11th the installment is still in grace.
     let in_grace = loan.as_of(date(2026, 2, 11)).unwrap();
     assert_eq!(in_grace.unpaid(Kind::is_fee), 0);
@@ -266,7 +291,12 @@ fn an_unpaid_installment_goes_past_due_and_is_charged_the_late_fee_after_grace()
 
 #[test]
 fn a_payment_made_on_time_backdated_removes_the_late_fee_it_would_have_avoided() {
-    let mut loan = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     loan.pay("later", 1_000, date(2026, 2, 20), Channel::Ach)
         .unwrap();
     assert_eq!(loan.position.totals.fees_charged, 2_500);
@@ -281,7 +311,12 @@ fn a_payment_made_on_time_backdated_removes_the_late_fee_it_would_have_avoided()
 fn overpayments_follow_the_product() {
     let over = 34_000 + 10_000;
     // Reduce principal: the excess prepays at once.
-    let mut reduce = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut reduce = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     let applied = reduce
         .pay("p", over, date(2026, 2, 1), Channel::Ach)
         .unwrap()
@@ -292,7 +327,8 @@ fn overpayments_follow_the_product() {
         100_000 - (34_000 - 1_019) - 10_000
     );
     // Pay ahead: held, and it pays the next bill when it comes.
-    let mut ahead = Loan::book("a", terms(OverpaymentPolicy::PayAhead)).unwrap();
+    let mut ahead =
+        Loan::book("a", Profile::default(), terms(OverpaymentPolicy::PayAhead)).unwrap();
     let applied = ahead
         .pay("p", over, date(2026, 2, 1), Channel::Ach)
         .unwrap()
@@ -303,7 +339,12 @@ fn overpayments_follow_the_product() {
     assert_eq!(march.pay_ahead, 0);
     assert_eq!(march.unpaid(|_| true), 34_000 - 10_000);
     // Hold unapplied: held, and nothing is paid with it.
-    let mut hold = Loan::book("a", terms(OverpaymentPolicy::HoldUnapplied)).unwrap();
+    let mut hold = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::HoldUnapplied),
+    )
+    .unwrap();
     hold.pay("p", over, date(2026, 2, 1), Channel::Ach).unwrap();
     let march = hold.as_of(date(2026, 3, 1)).unwrap();
     assert_eq!((march.unapplied, march.unpaid(|_| true)), (10_000, 34_000));
@@ -311,7 +352,12 @@ fn overpayments_follow_the_product() {
 
 #[test]
 fn an_nsf_reversal_undoes_the_payment_charges_the_fee_and_reapplies_later_payments() {
-    let mut loan = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     loan.pay("bounced", 34_000, date(2026, 2, 1), Channel::Check)
         .unwrap();
     loan.pay("next", 34_000, date(2026, 3, 1), Channel::Ach)
@@ -322,7 +368,12 @@ fn an_nsf_reversal_undoes_the_payment_charges_the_fee_and_reapplies_later_paymen
     assert!(reversed.replayed);
     // As if only "next" had come, plus the NSF fee on 2026-02-05 and the late fee after
     // grace (installment 1 unpaid on 2026-02-12).
-    let mut expected = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut expected = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     expected
         .pay("next", 34_000, date(2026, 3, 1), Channel::Ach)
         .unwrap();
@@ -352,7 +403,12 @@ fn an_nsf_reversal_undoes_the_payment_charges_the_fee_and_reapplies_later_paymen
 
 #[test]
 fn the_payoff_quote_is_the_money_librarys_and_paying_it_closes_the_loan() {
-    let mut loan = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     loan.pay("p1", 34_000, date(2026, 2, 1), Channel::Ach)
         .unwrap();
     let day = date(2026, 2, 17);
@@ -392,7 +448,7 @@ fn the_payoff_quote_is_the_money_librarys_and_paying_it_closes_the_loan() {
 
 #[test]
 fn the_state_round_trips_and_bad_terms_are_refused() {
-    let mut loan = Loan::book("a", terms(OverpaymentPolicy::PayAhead)).unwrap();
+    let mut loan = Loan::book("a", Profile::default(), terms(OverpaymentPolicy::PayAhead)).unwrap();
     loan.pay("p1", 50_000, date(2026, 2, 3), Channel::Ach)
         .unwrap();
     let state = loan.to_state();
@@ -403,13 +459,13 @@ fn the_state_round_trips_and_bad_terms_are_refused() {
     ));
     let mut bad = terms(OverpaymentPolicy::PayAhead);
     bad.disbursed = 1;
-    assert!(Loan::book("a", bad).is_err());
+    assert!(Loan::book("a", Profile::default(), bad).is_err());
     let mut bad = terms(OverpaymentPolicy::PayAhead);
     bad.schedule.swap(0, 1);
-    assert!(Loan::book("a", bad).is_err());
+    assert!(Loan::book("a", Profile::default(), bad).is_err());
     let mut bad = terms(OverpaymentPolicy::PayAhead);
     bad.rules.waterfall.pop();
-    assert!(Loan::book("a", bad).is_err());
+    assert!(Loan::book("a", Profile::default(), bad).is_err());
     assert!(loan.pay("p1", 100, date(2026, 2, 4), Channel::Ach).is_err());
     assert!(
         loan.pay("p0", 100, date(2025, 12, 31), Channel::Ach)
@@ -442,7 +498,7 @@ proptest! {
         let mut dated: Vec<(u32, i64)> = payments.into_iter().collect();
         let start = date(2026, 1, 1);
         let day = |offset: u32| start + chrono::Days::new(u64::from(offset));
-        let mut in_order = Loan::book("a", terms(policy)).unwrap();
+        let mut in_order = Loan::book("a", Profile::default(), terms(policy)).unwrap();
         for (offset, amount) in &dated {
             let _ = in_order.pay(&format!("p{offset}"), *amount, day(*offset), Channel::Ach);
         }
@@ -451,7 +507,7 @@ proptest! {
             let j = *key as usize % dated.len();
             dated.swap(i, j);
         }
-        let mut shuffled = Loan::book("a", terms(policy)).unwrap();
+        let mut shuffled = Loan::book("a", Profile::default(), terms(policy)).unwrap();
         let mut positions = vec![shuffled.position.clone()];
         for (offset, amount) in &dated {
             let _ = shuffled.pay(&format!("p{offset}"), *amount, day(*offset), Channel::Ach);
@@ -492,7 +548,12 @@ proptest! {
 fn principal_changes_accrue_like_the_money_library_over_a_whole_period() {
     // One payment mid-period under reduce-principal: interest billed on the next due date
     // is the library's accrual with the principal change, rounded once.
-    let mut loan = Loan::book("a", terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     loan.pay("early", 30_000, date(2026, 1, 10), Channel::Ach)
         .unwrap();
     let feb = loan.as_of(date(2026, 2, 1)).unwrap();
@@ -599,7 +660,7 @@ fn imported(past_due_since: Option<NaiveDate>, past_due_principal: i64) -> Terms
 
 #[test]
 fn an_imported_loan_starts_with_its_balances_and_earns_only_its_own_interest() {
-    let mut loan = Loan::book("imp", imported(None, 0)).unwrap();
+    let mut loan = Loan::book("imp", Profile::default(), imported(None, 0)).unwrap();
     let opening = loan.position.clone();
     let targets = accounts::targets(&loan.terms, &opening).unwrap();
     let net = |targets: &[(&str, i64)], account: &str| {
@@ -625,12 +686,19 @@ fn an_imported_loan_starts_with_its_balances_and_earns_only_its_own_interest() {
 #[test]
 fn an_imported_loan_past_due_keeps_its_age() {
     let since = date(2026, 2, 1);
-    let loan = Loan::book("imp", imported(Some(since), 10_000)).unwrap();
+    let loan = Loan::book("imp", Profile::default(), imported(Some(since), 10_000)).unwrap();
     assert_eq!(loan.position.days_past_due(), 28);
     assert_eq!(loan.as_of(date(2026, 3, 10)).unwrap().days_past_due(), 37);
     // Past due on arrival means an amount owed since before the import.
-    assert!(Loan::book("imp", imported(Some(date(2026, 3, 2)), 10_000)).is_err());
+    assert!(
+        Loan::book(
+            "imp",
+            Profile::default(),
+            imported(Some(date(2026, 3, 2)), 10_000)
+        )
+        .is_err()
+    );
     let mut nothing_owed = imported(Some(since), 0);
     nothing_owed.opening.interest = 0;
-    assert!(Loan::book("imp", nothing_owed).is_err());
+    assert!(Loan::book("imp", Profile::default(), nothing_owed).is_err());
 }

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod origination;
+pub mod servicing;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -140,6 +141,7 @@ impl HostConfig {
                 ("screening".into(), Backend::Memory),
                 ("scoring".into(), Backend::Memory),
                 ("decisions".into(), Backend::Memory),
+                ("loans".into(), Backend::Memory),
             ],
             env: vec![
                 ("SPIN_VARIABLE_API_KEYS".into(), TEST_API_KEYS.into()),
