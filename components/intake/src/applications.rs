@@ -88,6 +88,8 @@ pub fn create<K: Kv>(
         decision,
         documents: Vec::new(),
         history,
+        acceptance: None,
+        loan_id: None,
     };
     let bytes = serde_json::to_vec(&record).map_err(|_| unreadable())?;
     match lendstore::create(kv, &record_key(&id), &bytes).map_err(store_problem)? {

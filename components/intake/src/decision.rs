@@ -97,15 +97,17 @@ pub fn decide(
         Some("refer") => Outcome::Refer,
         _ => return unavailable(id),
     };
-    Decided {
-        record: json!({
-            "decision_id": answer["decision_id"],
-            "outcome": answer["outcome"],
-            "reasons": answer["reasons"],
-            "offers": answer["offers"],
-            "counter_offer": answer["counter_offer"],
-            "policy": answer["policy"],
-        }),
-        outcome,
+    let mut record = json!({
+        "decision_id": answer["decision_id"],
+        "outcome": answer["outcome"],
+        "reasons": answer["reasons"],
+        "offers": answer["offers"],
+        "counter_offer": answer["counter_offer"],
+        "policy": answer["policy"],
+    });
+    if outcome == Outcome::Approve {
+        let decided_on = lendkit::vars::business_date().unwrap_or(now.date_naive());
+        crate::offers::disclose_offers(&mut record, application, decided_on);
     }
+    Decided { record, outcome }
 }

@@ -10,6 +10,7 @@
 pub mod applications;
 pub mod decision;
 pub mod documents;
+pub mod offers;
 pub mod policy_admin;
 pub mod record;
 pub mod review;
@@ -72,6 +73,27 @@ pub const ROUTES: &[Route] = &[
         access: Access::Roles(READERS),
         summary: "Read an application",
         handler: read,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/applications/{id}/offers/{offer}/disclosure",
+        access: Access::Roles(READERS),
+        summary: "An offer's truth-in-lending disclosure (JSON, or HTML with Accept: text/html)",
+        handler: offers::read_disclosure,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/applications/{id}/offers/{offer}/accept",
+        access: Access::Roles(SUBMITTERS),
+        summary: "Accept an offer with an e-signature of its disclosure; books the loan",
+        handler: offers::accept,
+    },
+    Route {
+        method: Method::Post,
+        path: "/v1/applications/{id}/offers/{offer}/withdrawal",
+        access: Access::Roles(&[Role::Underwriter]),
+        summary: "Withdraw an offer",
+        handler: offers::withdraw,
     },
     Route {
         method: Method::Post,
@@ -236,7 +258,7 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
-fn submitter(principal: &Principal) -> Submitter {
+pub(crate) fn submitter(principal: &Principal) -> Submitter {
     Submitter {
         role: principal.role.as_str().to_string(),
         key_id: principal.key_id.clone(),
@@ -376,7 +398,10 @@ fn sanctions_status(_ctx: &Ctx<'_>) -> Result<Response, Problem> {
 
 /// The application of the route's `{id}` as the caller may see it: any, for reviewers; only
 /// its own, for a submitting channel (to which others do not exist).
-fn visible_record<K: lendstore::Kv>(ctx: &Ctx<'_>, store: &K) -> Result<record::Record, Problem> {
+pub(crate) fn visible_record<K: lendstore::Kv>(
+    ctx: &Ctx<'_>,
+    store: &K,
+) -> Result<record::Record, Problem> {
     let principal = ctx.principal()?;
     let not_found = || Problem::not_found("no such application");
     let record = applications::get(store, ctx.param("id")?)?.ok_or_else(not_found)?;

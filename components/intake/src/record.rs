@@ -32,6 +32,10 @@ pub enum Status {
     Declined,
     /// Approved by the credit policy, with offers.
     Approved,
+    /// An offer was accepted (signed); the loan is being booked.
+    Accepted,
+    /// The accepted offer's loan is booked.
+    Booked,
 }
 
 /// Every status, as queries name them.
@@ -41,6 +45,8 @@ pub const STATUS_NAMES: &[(&str, Status)] = &[
     ("referred", Status::Referred),
     ("declined", Status::Declined),
     ("approved", Status::Approved),
+    ("accepted", Status::Accepted),
+    ("booked", Status::Booked),
 ];
 
 impl Status {
@@ -101,6 +107,12 @@ pub struct Record {
     pub documents: Vec<crate::documents::Document>,
     /// Every change, oldest first.
     pub history: Vec<Event>,
+    /// The borrower's e-signature of an offer, once accepted.
+    #[serde(default)]
+    pub acceptance: Option<crate::offers::Acceptance>,
+    /// The loan booked from the accepted offer.
+    #[serde(default)]
+    pub loan_id: Option<String>,
 }
 
 /// The key of an application's record.
@@ -155,6 +167,16 @@ impl Record {
             "decision": self.decision,
             "documents": self.documents,
             "history": self.history,
+            // The client's address and user agent stay in the record, for audit.
+            "acceptance": self.acceptance.as_ref().map(|a| json!({
+                "offer_id": a.offer_id,
+                "typed_name": a.typed_name,
+                "consent": a.consent,
+                "accepted_at": a.accepted_at,
+                "disclosure_sha256": a.disclosure_sha256,
+                "disbursement_date": a.disbursement_date,
+            })),
+            "loan_id": self.loan_id,
         })
     }
 }

@@ -219,7 +219,7 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         }
     }
     let now = Utc::now();
-    let summary = json!({
+    let mut summary = json!({
         "decision_id": decision_id,
         "outcome": request.outcome,
         "reasons": reasons,
@@ -228,6 +228,10 @@ pub fn review(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         "reviewed_by": reviewer,
         "automated": record.decision.get("decision_id").cloned().unwrap_or(Value::Null),
     });
+    if status == Status::Approved {
+        let decided_on = lendkit::vars::business_date()?;
+        crate::offers::disclose_offers(&mut summary, &record.application, decided_on);
+    }
     let reviewed = documents::change_record(&store, id, |record| {
         if record.status != Status::Referred {
             // Applied already by this review's first attempt, or another's.
