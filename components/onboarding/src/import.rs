@@ -8,7 +8,8 @@
 //! clearing) — or refused with every failing field, as JSON pointers into the request;
 //! nothing is ever half-booked. A loan's id is derived from its `external_id`, so the same
 //! row again books nothing twice (`already_booked`), and a row whose external id was
-//! booked with other terms is refused.
+//! booked with other terms is refused. Balances are as of `balances_as_of` (the cut-over
+//! date; default the business date, never later): interest accrues from that day.
 
 use chrono::{Days, NaiveDate};
 use lendkit::{Ctx, Problem};
@@ -162,6 +163,18 @@ fn check(row: &Value, index: usize, today: NaiveDate) -> Result<Row, Vec<(String
     let fees = f.money("fees_owed", currency, Some(0));
     let past_due_principal = f.money("past_due_principal", currency, Some(0));
     let payment = f.money("payment_amount", currency, None);
+    // The cut-over date the balances are as of: the business date unless the file says.
+    let as_of = match row.get("balances_as_of") {
+        None | Some(Value::Null) => Some(today),
+        Some(_) => f.date("balances_as_of"),
+    };
+    if as_of.is_some_and(|d| d > today) {
+        f.fail(
+            "balances_as_of",
+            "must not be after the import's business date",
+        );
+    }
+    let as_of = as_of.unwrap_or(today);
     let next_due = f.date("next_due_date");
     let paid_to = f.date("paid_to_date");
     let installments = f.whole("remaining_installments", 1..=360);
@@ -178,16 +191,19 @@ fn check(row: &Value, index: usize, today: NaiveDate) -> Result<Row, Vec<(String
         f.fail("payment_amount", "must be more than zero");
     }
     if let Some(next) = next_due
-        && next <= today
+        && next <= as_of
     {
-        f.fail("next_due_date", "must be after the import's business date");
+        f.fail(
+            "next_due_date",
+            "must be after the date the balances are as of",
+        );
     }
     if let Some(paid_to) = paid_to
-        && paid_to > today
+        && paid_to > as_of
     {
         f.fail(
             "paid_to_date",
-            "must not be after the import's business date",
+            "must not be after the date the balances are as of",
         );
     }
     if let (Some(current), Some(past)) = (current, past_due_principal)
@@ -254,7 +270,7 @@ fn check(row: &Value, index: usize, today: NaiveDate) -> Result<Row, Vec<(String
         )]);
     };
     let past_due_since = (days_past_due > 0)
-        .then(|| today.checked_sub_days(Days::new(days_past_due as u64)))
+        .then(|| as_of.checked_sub_days(Days::new(days_past_due as u64)))
         .flatten();
     let terms = Terms {
         origin: Origin::Imported,
@@ -270,7 +286,7 @@ fn check(row: &Value, index: usize, today: NaiveDate) -> Result<Row, Vec<(String
         origination_fee: 0,
         annual_rate_percent: rate,
         day_count: product.day_count,
-        start_date: today,
+        start_date: as_of,
         schedule,
         rules: product.rules(),
     };
@@ -292,7 +308,8 @@ fn check(row: &Value, index: usize, today: NaiveDate) -> Result<Row, Vec<(String
 }
 
 /// Books one checked row: `booked`, `already_booked`, or a refusal.
-fn book(row: Row, today: NaiveDate) -> Result<&'static str, Problem> {
+fn book(row: Row) -> Result<&'static str, Problem> {
+    let as_of = row.terms.start_date;
     borrower::keep(&row.loan_id, &row.borrower)?;
     let changed = loanbook::change(&row.loan_id, |existing| match existing {
         Some(loan) if loan.terms == row.terms && loan.profile == row.profile => {
@@ -308,7 +325,7 @@ fn book(row: Row, today: NaiveDate) -> Result<&'static str, Problem> {
                 Box::new(loan),
                 Entry {
                     id: "opening".into(),
-                    date: today,
+                    date: as_of,
                     description: "opening balances (import)".into(),
                 },
                 "booked",
@@ -338,7 +355,7 @@ pub fn import(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         let outcome = match check(row, index, today) {
             Ok(checked) => {
                 let loan_id = checked.loan_id.clone();
-                match book(checked, today) {
+                match book(checked) {
                     Ok(status) => Ok((loan_id, status)),
                     // The store failing is no fault of the row: the whole request fails,
                     // and sending the chunk again books only what is missing.

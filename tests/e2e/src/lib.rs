@@ -349,6 +349,24 @@ impl Host {
         Host::start_in(self.config.clone(), state_dir)
     }
 
+    /// Kills the host process at once (SIGKILL), leaving this handle to reap it
+    /// ([`Host::crash`]) once nothing else uses it.
+    pub fn kill(&self) {
+        // SAFETY: `kill` with a pid we spawned and still own (not yet waited for).
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGKILL);
+        }
+    }
+
+    /// Kills the host at once (SIGKILL: no shutdown of any kind, as a power cut), and
+    /// hands back its state directory.
+    pub fn crash(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let fresh = tempfile::tempdir().expect("state dir");
+        std::mem::replace(&mut self.state_dir, fresh)
+    }
+
     /// Sends SIGTERM and waits for the process to exit; returns its exit status and the
     /// state directory, which lives on until the caller drops it.
     pub fn stop(mut self) -> (std::process::ExitStatus, tempfile::TempDir) {
@@ -365,7 +383,8 @@ impl Host {
             .clone()
     }
 
-    /// Sends a request with optional body and headers.
+    /// Sends a request with optional body and headers; panics (with the host's logs) when
+    /// no answer comes.
     pub fn request(
         &self,
         method: &str,
@@ -373,6 +392,19 @@ impl Host {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
+        self.try_request(method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nhost logs:\n{}", self.logs()))
+    }
+
+    /// Sends a request; the transport's error when no whole answer comes (the host is
+    /// down, or died while answering).
+    pub fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, String> {
         let url = format!("{}{}", self.base_url, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         for (name, value) in headers {
@@ -381,22 +413,22 @@ impl Host {
         let request = builder
             .body(body.unwrap_or_default().to_vec())
             .expect("request");
-        let response = self
-            .agent
-            .run(request)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nhost logs:\n{}", self.logs()));
+        let response = self.agent.run(request).map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        let body = response.into_body().read_to_vec().expect("body");
-        Reply {
+        let body = response
+            .into_body()
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
+        Ok(Reply {
             status,
             headers,
             body,
-        }
+        })
     }
 
     /// `GET path`.

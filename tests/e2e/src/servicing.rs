@@ -7,8 +7,11 @@ use crate::{Host, OPERATIONS_KEY, Reply};
 /// The collections test key.
 pub const COLLECTIONS_KEY: &str = "collections-test-key";
 
-/// An import row: `principal` left at `rate` percent, `installments` of `payment` monthly
-/// from `next_due`, current (nothing past due).
+/// The date the import rows' balances are as of.
+pub const CUT_OVER: &str = "2026-03-01";
+
+/// An import row: `principal` left at `rate` percent on [`CUT_OVER`], `installments` of
+/// `payment` monthly from `next_due`, current (nothing past due).
 pub fn import_row(
     external_id: &str,
     principal: &str,
@@ -19,6 +22,7 @@ pub fn import_row(
 ) -> Value {
     json!({
         "external_id": external_id,
+        "balances_as_of": CUT_OVER,
         "product": "personal_installment",
         "annual_rate": rate,
         "original_principal": principal,
@@ -26,7 +30,7 @@ pub fn import_row(
         "payment_amount": payment,
         "remaining_installments": installments,
         "next_due_date": next_due,
-        "paid_to_date": "2026-02-01",
+        "paid_to_date": CUT_OVER,
         "days_past_due": 0,
         "borrower": { "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com" },
     })
@@ -41,6 +45,20 @@ pub fn import(host: &Host, rows: &[Value]) -> Reply {
     )
 }
 
+/// [`import`], or the transport's error.
+pub fn try_import(host: &Host, rows: &[Value]) -> Result<Reply, String> {
+    let body = json!({ "loans": rows }).to_string();
+    host.try_request(
+        "POST",
+        "/v1/loans/import",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &format!("Bearer {OPERATIONS_KEY}")),
+        ],
+        Some(body.as_bytes()),
+    )
+}
+
 /// Imports one row; the new loan's id.
 pub fn import_one(host: &Host, row: Value) -> String {
     let reply = import(host, &[row]);
@@ -52,8 +70,21 @@ pub fn import_one(host: &Host, row: Value) -> String {
 
 /// `POST /v1/loans/{loan}/payments` with idempotency key `key`.
 pub fn pay(host: &Host, loan: &str, key: &str, amount: &str, date: &str, channel: &str) -> Reply {
+    try_pay(host, loan, key, amount, date, channel)
+        .unwrap_or_else(|e| panic!("payment {key}: {e}\nhost logs:\n{}", host.logs()))
+}
+
+/// [`pay`], or the transport's error.
+pub fn try_pay(
+    host: &Host,
+    loan: &str,
+    key: &str,
+    amount: &str,
+    date: &str,
+    channel: &str,
+) -> Result<Reply, String> {
     let body = json!({ "amount": amount, "effective_date": date, "channel": channel });
-    host.request(
+    host.try_request(
         "POST",
         &format!("/v1/loans/{loan}/payments"),
         &[
@@ -70,4 +101,38 @@ pub fn read(host: &Host, path: &str) -> Value {
     let reply = host.get_as(OPERATIONS_KEY, path);
     assert_eq!(reply.status, 200, "{path}: {}", reply.text());
     reply.json()
+}
+
+/// The net (debits minus credits) of each account of `book` that is not zero, in cents,
+/// from the ledger.
+pub fn ledger_nets(host: &Host, book: &str) -> std::collections::BTreeMap<String, i64> {
+    let body = read(host, &format!("/v1/ledger/books/{book}/balances"));
+    body["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| cents(b["net"].as_str().unwrap()) != 0)
+        .map(|b| {
+            (
+                b["account"].as_str().unwrap().to_string(),
+                cents(b["net"].as_str().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// Decimal text (`"-12.5"`, `"340.00"`) to cents.
+pub fn cents(text: &str) -> i64 {
+    let negative = text.starts_with('-');
+    let text = text.trim_start_matches('-');
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let fraction = format!("{fraction:0<2}");
+    let value = whole.parse::<i64>().unwrap() * 100 + fraction[..2].parse::<i64>().unwrap();
+    if negative { -value } else { value }
+}
+
+/// Cents as decimal text.
+pub fn text(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
