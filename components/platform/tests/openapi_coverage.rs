@@ -17,6 +17,9 @@ const COMPONENTS: &[(&str, &[Route])] = &[
     ("calculators", calculators::ROUTES),
     ("ledger-api", ledger_api::ROUTES),
     ("intake", intake::ROUTES),
+    ("onboarding", onboarding::ROUTES),
+    ("payments", payments::ROUTES),
+    ("loans", loans::ROUTES),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -53,20 +56,53 @@ fn spin_routes() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The component Spin sends `path` to: an exact route wins, then the longest wildcard
-/// prefix (`/v1/ledger/...` matches `/v1/ledger` and everything under it).
+/// The segments of a route or a documented path, with parameters (`:id`, `{id}`) as `*`.
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_start_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.starts_with(':') || s.starts_with('{') {
+                "*"
+            } else {
+                s
+            }
+        })
+        .collect()
+}
+
+/// Whether `route` (Spin's syntax) matches the documented `path`: literals equal, a
+/// parameter matches any one segment, a trailing `...` everything under its prefix. The
+/// route's literal segments, when it matches.
+fn route_matches(route: &str, path: &str) -> Option<usize> {
+    let (route, wildcard) = match route.strip_suffix("/...") {
+        Some(prefix) => (prefix, true),
+        None => (route, false),
+    };
+    let (route, path) = (segments(route), segments(path));
+    let fits = if wildcard {
+        path.len() >= route.len()
+    } else {
+        path.len() == route.len()
+    };
+    let each = route
+        .iter()
+        .zip(&path)
+        .all(|(r, p)| *r == "*" || (*p != "*" && r == p));
+    (fits && each).then(|| route.iter().filter(|s| **s != "*").count())
+}
+
+/// The component Spin sends `path` to: an exact route beats a wildcard, and among matches
+/// the route with more literal segments wins (`/v1/loans/:id/payments` over
+/// `/v1/loans/...`).
 fn owner(routes: &[(String, String)], path: &str) -> Option<String> {
-    if let Some((_, component)) = routes.iter().find(|(route, _)| route == path) {
-        return Some(component.clone());
-    }
     routes
         .iter()
         .filter_map(|(route, component)| {
-            let prefix = route.strip_suffix("/...")?;
-            let matches = path == prefix || path.starts_with(&format!("{prefix}/"));
-            matches.then_some((prefix.len(), component))
+            let literal = route_matches(route, path)?;
+            Some(((!route.ends_with("/..."), literal), component))
         })
-        .max_by_key(|(len, _)| *len)
+        .max_by_key(|(rank, _)| *rank)
         .map(|(_, component)| component.clone())
 }
 
@@ -312,10 +348,7 @@ fn every_spin_route_is_documented() {
         if route == "/..." {
             continue; // The platform's problem-details 404 for everything else.
         }
-        let documented = match route.strip_suffix("...") {
-            Some(prefix) => paths.iter().any(|p| p.starts_with(prefix)),
-            None => paths.iter().any(|p| **p == route),
-        };
+        let documented = paths.iter().any(|p| route_matches(&route, p).is_some());
         if !documented {
             missing.push(format!("{route} ({component})"));
         }
@@ -340,6 +373,10 @@ fn route_tables_match_the_document() {
             "{component} is not a component in spin.toml"
         );
         for route in *routes {
+            // Paths outside /v1/ are private endpoints, reached by service chaining only.
+            if !route.path.starts_with("/v1/") {
+                continue;
+            }
             let method = route.method.openapi_key();
             let at = format!("{component}: {} {}", route.method, route.path);
             if in_tables
@@ -417,4 +454,22 @@ fn ownership_follows_spin_precedence() {
     );
     assert_eq!(owner(&routes, "/v1/ledger").as_deref(), Some("ledger-api"));
     assert_eq!(owner(&routes, "/v1/ledgers").as_deref(), Some("platform"));
+    let routes = vec![
+        ("/v1/loans/import".to_owned(), "onboarding".to_owned()),
+        ("/v1/loans/:id/payments".to_owned(), "payments".to_owned()),
+        (
+            "/v1/loans/:id/payments/...".to_owned(),
+            "payments".to_owned(),
+        ),
+        ("/v1/loans/...".to_owned(), "loans".to_owned()),
+    ];
+    let at = |path| owner(&routes, path);
+    assert_eq!(at("/v1/loans/import").as_deref(), Some("onboarding"));
+    assert_eq!(at("/v1/loans/{id}").as_deref(), Some("loans"));
+    assert_eq!(at("/v1/loans/{id}/payments").as_deref(), Some("payments"));
+    assert_eq!(
+        at("/v1/loans/{id}/payments/{p}/reversal").as_deref(),
+        Some("payments")
+    );
+    assert_eq!(at("/v1/loans/{id}/payoff").as_deref(), Some("loans"));
 }
