@@ -26,6 +26,8 @@ use crate::borrower;
 
 /// Most loans one request carries.
 pub const ROWS_MAX: usize = 500;
+/// Largest request body, in bytes: 500 rows of up to 2 KiB each.
+pub const BODY_BYTES_MAX: usize = 1 << 20;
 /// Longest external id.
 pub const EXTERNAL_ID_MAX_CHARS: usize = 64;
 /// Most days past due an imported loan may be (beyond, it is charged off, not serviced).
@@ -337,7 +339,11 @@ fn book(row: Row) -> Result<&'static str, Problem> {
 
 /// `POST /v1/loans/import`.
 pub fn import(ctx: &Ctx<'_>) -> Result<Response, Problem> {
-    let body: Value = ctx.json()?;
+    let body: Value = lendkit::json::parse_body_with_limit(
+        ctx.header("content-type"),
+        ctx.request.body(),
+        BODY_BYTES_MAX,
+    )?;
     let Some(rows) = body.get("loans").and_then(Value::as_array) else {
         return Err(Problem::validation(Vec::new()).with_error("/loans", "must be a list of loans"));
     };

@@ -37,6 +37,7 @@ pub const EXIT_IO: i32 = 1;
 pub const EXIT_REFUSED: i32 = 2;
 
 /// A client of the platform's API.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     auth: String,
@@ -76,6 +77,22 @@ impl Client {
                 answer(&url, sent)
             }
         }
+    }
+
+    /// POSTs a JSON `body` to `path`; the answer's status and text, or why there is none
+    /// (the platform could not be reached) — for callers that retry.
+    pub fn try_post_json(&self, path: &str, body: &Value) -> Result<(u16, String), String> {
+        let url = format!("{}{path}", self.base);
+        let mut response = self
+            .agent
+            .post(&url)
+            .header("authorization", &self.auth)
+            .header("content-type", "application/json")
+            .send(body.to_string().as_bytes())
+            .map_err(|e| format!("cannot reach {url}: {e}"))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        Ok((status, text))
     }
 
     /// POSTs `body` of `content_type` to `path`; the answer's JSON, or the exit code after

@@ -16,6 +16,7 @@ pub mod compose;
 pub mod cron;
 pub mod decisions_cli;
 pub mod kv;
+pub mod loans_cli;
 pub mod manifest;
 pub mod outbound;
 pub mod policies;

@@ -31,6 +31,8 @@ enum Command {
     Decisions(lendwork::decisions_cli::DecisionsArgs),
     /// Credit policy versions on a running host: swap, roll back, list, backtest.
     Policy(lendwork::policy_cli::PolicyArgs),
+    /// Servicing: import loans with their balances.
+    Loans(lendwork::loans_cli::LoansArgs),
     /// Runs the benchmarks and prints (optionally writes) their figures.
     Bench(lendwork::bench::BenchArgs),
     /// The benchmarks' baseline: a bare HTTP server without WebAssembly.
@@ -205,6 +207,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sanctions(args) => std::process::exit(lendwork::sanctions_cli::run(&args)),
         Command::Decisions(args) => std::process::exit(lendwork::decisions_cli::run(&args)),
         Command::Policy(args) => std::process::exit(lendwork::policy_cli::run(&args)),
+        Command::Loans(args) => std::process::exit(lendwork::loans_cli::run(&args)),
         other => other,
     };
     init_logging(&command);
@@ -230,7 +233,8 @@ fn run(cli: Cli) -> Result<()> {
             Command::Calc(_)
             | Command::Sanctions(_)
             | Command::Decisions(_)
-            | Command::Policy(_) => Ok(()),
+            | Command::Policy(_)
+            | Command::Loans(_) => Ok(()),
         }
     })
 }

@@ -583,3 +583,61 @@ fn a_crash_in_the_middle_of_booking_and_posting_leaves_nothing_half_done() {
     }
     trial_balanced(&host);
 }
+
+#[test]
+fn lendwork_loans_import_streams_a_csv_file_in_chunks_and_reports_refused_rows() {
+    let host = host_on(TODAY);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portfolio.csv");
+    let mut csv = String::from(
+        "external_id,product,annual_rate,original_principal,current_principal,accrued_interest,payment_amount,remaining_installments,next_due_date,paid_to_date,days_past_due,balances_as_of,borrower.first_name,borrower.last_name\n",
+    );
+    for n in 0..1_200 {
+        let principal = if n == 6 || n == 777 {
+            "-1.00"
+        } else {
+            "4200.00"
+        };
+        csv.push_str(&format!(
+            "cli-{n},personal_installment,11.5,5000.00,{principal},3.10,390.00,12,2026-04-01,2026-03-01,0,{CUT_OVER},Ada,Lovelace\n"
+        ));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let file = path.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let output = host.cli(args, OPERATIONS_KEY);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&[
+        "loans",
+        "import",
+        file,
+        "--chunk",
+        "200",
+        "--concurrency",
+        "4",
+    ]);
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(
+        out.contains("1198 booked, 0 already booked, 2 refused"),
+        "{out}\n{err}"
+    );
+    let all = format!("{out}{err}");
+    assert!(all.contains("row 7: refused — current_principal"), "{all}");
+    assert!(all.contains("row 778: refused"), "{all}");
+    // Again: nothing is booked twice.
+    let (code, out, _) = run(&["loans", "import", file]);
+    assert_eq!(code, Some(2));
+    assert!(
+        out.contains("0 booked, 1198 already booked, 2 refused"),
+        "{out}"
+    );
+    assert_eq!(read(&host, "/v1/ledger/trial-balance")["books"], 1_198);
+    // The CSV's nested and whole-number cells arrived as the route takes them.
+    let entries = read(&host, "/v1/ledger/trial-balance");
+    assert_eq!(entries["balanced"], true);
+}
