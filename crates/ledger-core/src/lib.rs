@@ -109,5 +109,5 @@ pub const REGISTRY_SHARDS: u32 = 64;
 
 /// Largest state a book keeps (`lending:ledger/book-state`), in bytes: it is carried in the
 /// head, which every commit rewrites, so it is meant for a loan's terms, events and
-/// position, not for documents.
-pub const BOOK_STATE_MAX_BYTES: usize = 64 * 1024;
+/// position (2,000 events of a long loan fit), not for documents.
+pub const BOOK_STATE_MAX_BYTES: usize = 256 * 1024;

@@ -9,7 +9,10 @@
 //! * [`Workload::DailyAccrual`]: one night's interest on one loan
 //!   ([`lendmath::accrual::accrue`] over one day);
 //! * [`Workload::Allocation`]: one payment split over a loan's dues through the standard
-//!   waterfall ([`lendmath::allocation::allocate`]).
+//!   waterfall ([`lendmath::allocation::allocate`]);
+//! * [`Workload::Disclosure60`]: the truth-in-lending disclosure of a 60-month offer,
+//!   schedule and APR included, as every approved offer gets
+//!   ([`servicing::disclosure::disclose`]).
 //!
 //! [`run`] builds the inputs once, as production would (terms and dues are loaded, not
 //! rebuilt per call), calls the real lendmath function `iterations` times, and returns a
@@ -57,23 +60,28 @@ pub enum Workload {
     DailyAccrual,
     /// A $3,500.00 payment over a loan one installment behind, with a late fee.
     Allocation,
+    /// The disclosure of a $12,000.00 personal installment offer at 9.99% over 60 months
+    /// with a $300.00 fee, disbursed 2 December 2026.
+    Disclosure60,
 }
 
 impl Workload {
     /// Every workload, in the order a report lists them.
-    pub const ALL: [Workload; 3] = [
+    pub const ALL: [Workload; 4] = [
         Workload::Schedule360,
         Workload::DailyAccrual,
         Workload::Allocation,
+        Workload::Disclosure60,
     ];
 
     /// The workload's name in URLs and reports (`schedule-360`, `daily-accrual`,
-    /// `allocation`); [`FromStr`] reads it back.
+    /// `allocation`, `disclosure-60`); [`FromStr`] reads it back.
     pub const fn name(self) -> &'static str {
         match self {
             Workload::Schedule360 => "schedule-360",
             Workload::DailyAccrual => "daily-accrual",
             Workload::Allocation => "allocation",
+            Workload::Disclosure60 => "disclosure-60",
         }
     }
 }
@@ -170,7 +178,37 @@ pub fn run(workload: Workload, iterations: u32) -> i64 {
                 allocation_checksum(&allocation)
             })
         }
+        Workload::Disclosure60 => {
+            let product = servicing::products::ServicingProduct::named("personal_installment")
+                .expect("the product is in the table");
+            let offer = servicing::disclosure::Offer {
+                currency: Currency::USD,
+                amount: 12_000_00,
+                term_months: 60,
+                annual_rate_percent: rust_decimal::Decimal::new(999, 2),
+                origination_fee: 300_00,
+            };
+            let day = date(2026, 12, 2);
+            repeat(iterations, || {
+                let (disclosure, terms) =
+                    servicing::disclosure::disclose(product, black_box(&offer), black_box(day))
+                        .expect("the benchmark offer is valid");
+                disclosure_checksum(&disclosure, &terms)
+            })
+        }
     }
+}
+
+/// Σ of the payments, the final payment and the finance charge, in minor units.
+fn disclosure_checksum(
+    disclosure: &servicing::disclosure::Disclosure,
+    terms: &servicing::Terms,
+) -> i64 {
+    let payments: i64 = terms.schedule.iter().map(|s| s.payment).sum();
+    let finance_charge = Money::parse(&disclosure.finance_charge, Currency::USD)
+        .expect("a disclosed amount parses")
+        .to_minor();
+    payments + terms.schedule.last().map_or(0, |s| s.payment) + finance_charge
 }
 
 /// The loop every workload shares; the checksum of each iteration goes through

@@ -20,11 +20,18 @@ const DAILY_ACCRUAL_ONE: i64 = 35_35;
 const ALLOCATION_ONE: i64 =
     82_12 + 2 * 1_432_29 + 3 * 210_03 + 5 * 1_431_09 + 6 * 211_23 + 7 * 133_24;
 
+/// 12,000.00 at 9.99 % over 60 months from 2026-12-02, each period's rate 0.0999 × its
+/// actual days / 365: payment = 12000 / Σ_k Π_{j≤k} 1/(1+r_j) = 254.94; stepping the
+/// balance (interest rounded half-up) leaves a final payment of 255.08; Σ payments
+/// 15,296.54; finance charge 15,296.54 − (12,000.00 − 300.00) = 3,596.54.
+const DISCLOSURE_60_ONE: i64 = 15_296_54 + 255_08 + 3_596_54;
+
 fn expected_one(workload: Workload) -> i64 {
     match workload {
         Workload::Schedule360 => SCHEDULE_360_ONE,
         Workload::DailyAccrual => DAILY_ACCRUAL_ONE,
         Workload::Allocation => ALLOCATION_ONE,
+        Workload::Disclosure60 => DISCLOSURE_60_ONE,
     }
 }
 
@@ -84,7 +91,7 @@ fn names_round_trip_and_unknown_names_are_refused() {
     let error = "schedule".parse::<Workload>().unwrap_err();
     assert_eq!(
         error.to_string(),
-        "unknown workload \"schedule\"; expected one of schedule-360, daily-accrual, allocation"
+        "unknown workload \"schedule\"; expected one of schedule-360, daily-accrual, allocation, disclosure-60"
     );
     assert!("".parse::<Workload>().is_err());
     assert!("Schedule-360".parse::<Workload>().is_err());

@@ -10,6 +10,8 @@
 //! * `origination` — the whole synchronous pipeline over HTTP, sanctions screening and
 //!   policy evaluation in-process;
 //! * `swap` — a policy hot swap in the middle of the pipeline's load;
+//! * `servicing` — importing a portfolio, payments spread over 10,000 loans and to one
+//!   loan, offers accepted and booked, on SQLite;
 //! * `math` — lending math natively against the same code inside a component.
 
 mod child;
@@ -17,6 +19,7 @@ mod load;
 mod origination;
 mod report;
 mod scenarios;
+mod servicing;
 mod wrk;
 
 use std::path::PathBuf;
@@ -33,7 +36,8 @@ pub use report::{Report, Summary};
 /// Arguments of `lendwork bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Benchmarks to run: instantiate, http, kv, ledger, origination, swap, math (default: all).
+    /// Benchmarks to run: instantiate, http, kv, ledger, origination, swap, servicing, math
+    /// (default: all).
     #[arg(value_delimiter = ',')]
     pub only: Vec<String>,
     /// Write the figures as Markdown to this file (e.g. BENCHMARKS.md).
@@ -67,6 +71,9 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     }
     if wants("swap") {
         origination::swap(&mut report, 10_000 / scale).await?;
+    }
+    if wants("servicing") {
+        servicing::run(&mut report, 20_000 / scale, 100_000 / scale).await?;
     }
     if wants("math") {
         scenarios::math(&mut report, 2_000 / scale as u32).await?;

@@ -24,9 +24,9 @@ pub const LIST_ENTRIES: usize = 10_000;
 /// Concurrent connections, as the other HTTP benchmarks use.
 const CONNECTIONS: usize = 16;
 /// The benchmark hosts' keys (they live for the run only).
-const ADMIN_KEY: &str = "bench-admin-key";
-const APPLICANT_KEY: &str = "bench-applicant-key";
-const HASH_KEY: &str = "bench-identifier-hash-key";
+pub(super) const ADMIN_KEY: &str = "bench-admin-key";
+pub(super) const APPLICANT_KEY: &str = "bench-applicant-key";
+pub(super) const HASH_KEY: &str = "bench-identifier-hash-key";
 
 /// Syllables the synthetic names are made of: listed names and applicants' names share
 /// them, so a screening finds candidates to score, as real names do.
@@ -66,7 +66,7 @@ pub fn synthetic_sdn(entries: usize) -> String {
 
 /// The `i`-th benchmark application: an applicant whose name shares syllables with listed
 /// names but is none of them, with identifiers no other application uses.
-fn application(i: usize) -> Planned {
+pub(super) fn application(i: usize) -> Planned {
     let body = json!({
         "product": "personal_installment", "channel": "web", "requested_amount": "12000",
         "term_months": 36, "purpose": "benchmark",
@@ -93,7 +93,7 @@ fn application(i: usize) -> Planned {
     }
 }
 
-fn list_upload() -> Planned {
+pub(super) fn list_upload() -> Planned {
     Planned {
         method: http::Method::POST,
         path: "/v1/admin/sanctions".into(),

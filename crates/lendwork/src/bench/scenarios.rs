@@ -32,6 +32,7 @@ pub(crate) const PLATFORM_STORES: &[&str] = &[
     "screening",
     "scoring",
     "decisions",
+    "loans",
 ];
 /// The identifier hashing key the benchmark hosts run with (a required secret).
 const BENCH_HASH_KEY: &str = "bench-identifier-hash-key";
