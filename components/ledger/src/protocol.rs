@@ -56,18 +56,10 @@ pub fn post<K: Kv>(
     validate_book_id(book).map_err(invalid)?;
     let valid = validate_entry(entry)?;
     lendstore::update(kv, &keys::head_key(book), MAX_CAS_ATTEMPTS, |current| {
-        let head = match current {
-            Some(bytes) => Some(BookHead::decode(book, bytes)?),
-            None => None,
+        let head = match read_current(kv, book, current, &valid, commit)? {
+            Current::Posted(posted) => return Ok(Change::Keep(posted)),
+            Current::Head(head) => head,
         };
-        if let Some(head) = &head
-            && let Some(stored) = replay(kv, head, &valid)?
-        {
-            // Our own commit, found after a swap whose outcome the store left unsaid, is
-            // the original post, not a replay.
-            let replayed = stored.commit.as_deref() != Some(commit);
-            return Ok(Change::Keep(Posted { stored, replayed }));
-        }
         if head.as_ref().is_some_and(|h| h.state.is_some()) {
             return Err(invalid(FieldError {
                 field: "book".to_string(),
@@ -164,16 +156,10 @@ pub fn commit<K: Kv>(
         .into());
     }
     lendstore::update(kv, &keys::head_key(book), MAX_CAS_ATTEMPTS, |current| {
-        let head = match current {
-            Some(bytes) => Some(BookHead::decode(book, bytes)?),
-            None => None,
+        let head = match read_current(kv, book, current, &valid, commit)? {
+            Current::Posted(posted) => return Ok(Change::Keep(posted)),
+            Current::Head(head) => head,
         };
-        if let Some(head) = &head
-            && let Some(stored) = replay(kv, head, &valid)?
-        {
-            let replayed = stored.commit.as_deref() != Some(commit);
-            return Ok(Change::Keep(Posted { stored, replayed }));
-        }
         let base = head.unwrap_or_else(|| BookHead::genesis(book));
         if base.sequence != expected {
             return Err(CommitError::Stale(base.sequence));
@@ -192,6 +178,37 @@ pub fn commit<K: Kv>(
             },
         ))
     })
+}
+
+/// What a post or commit finds in the head it read.
+enum Current {
+    /// The entry was posted before: its receipt.
+    Posted(Posted),
+    /// The head (none for a new book), to post on.
+    Head(Option<BookHead>),
+}
+
+/// Decodes the head read (`current`) and checks whether `valid` is already in it.
+fn read_current<K: Kv>(
+    kv: &K,
+    book: &str,
+    current: Option<&[u8]>,
+    valid: &ValidEntry,
+    commit: &str,
+) -> Result<Current, LedgerError> {
+    let head = match current {
+        Some(bytes) => Some(BookHead::decode(book, bytes)?),
+        None => None,
+    };
+    if let Some(head) = &head
+        && let Some(stored) = replay(kv, head, valid)?
+    {
+        // Our own commit, found after a swap whose outcome the store left unsaid, is the
+        // original post, not a replay.
+        let replayed = stored.commit.as_deref() != Some(commit);
+        return Ok(Current::Posted(Posted { stored, replayed }));
+    }
+    Ok(Current::Head(head))
 }
 
 /// `get-entry`.

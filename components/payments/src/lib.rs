@@ -180,8 +180,13 @@ fn post_payment(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         "status": loanbook::views::status(&position),
         "days_past_due": position.days_past_due(),
     });
-    let mut response = lendkit::json::respond(if changed.written { 201 } else { 200 }, &body)?;
-    if !changed.written {
+    answer(changed.written, &body)
+}
+
+/// 201 for a change written now, 200 (`idempotent-replayed`) for one found made before.
+fn answer(written: bool, body: &serde_json::Value) -> Result<Response, Problem> {
+    let mut response = lendkit::json::respond(if written { 201 } else { 200 }, body)?;
+    if !written {
         response.set_header("idempotent-replayed", "true");
     }
     Ok(response)
@@ -235,11 +240,7 @@ fn reverse_payment(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         "status": loanbook::views::status(&position),
         "days_past_due": position.days_past_due(),
     });
-    let mut response = lendkit::json::respond(if changed.written { 201 } else { 200 }, &body)?;
-    if !changed.written {
-        response.set_header("idempotent-replayed", "true");
-    }
-    Ok(response)
+    answer(changed.written, &body)
 }
 
 fn reason_name(reason: Reason) -> &'static str {

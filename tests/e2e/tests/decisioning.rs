@@ -500,7 +500,14 @@ fn underwriters_work_the_review_queue_oldest_first_once_per_application() {
     assert_eq!(approved.status, 200, "{}", approved.text());
     let approved = approved.json();
     assert_eq!(approved["status"], "approved");
-    assert_eq!(approved["decision"]["offers"][0], offer);
+    // The reviewer's terms, with the offer's id, expiry and disclosure beside them.
+    let stored = &approved["decision"]["offers"][0];
+    for field in ["amount", "term_months", "annual_rate", "origination_fee"] {
+        assert_eq!(stored[field], offer[field], "{field}");
+    }
+    assert_eq!(stored["offer_id"], "o1");
+    assert_eq!(stored["disclosure"]["amount_financed"], "7840.00");
+    assert_eq!(stored["disclosure"]["number_of_payments"], 36);
     assert_eq!(
         approved["history"].as_array().unwrap().last().unwrap()["event"],
         "review_approve"
