@@ -69,28 +69,7 @@ pub fn post<K: Kv>(
             }));
         }
         let base = head.unwrap_or_else(|| BookHead::genesis(book));
-        // The next head drops a full pending list: write its entries first, against the
-        // head version just read, which the swap compares with. If the swap is lost, the
-        // bytes written are committed entries' own bytes anyway.
-        materialise(kv, book, base.to_materialise())?;
-        let (next, stored) = base.apply(&valid, Some(commit))?;
-        // The invariant: the only entries the new head stops carrying are the ones just
-        // materialised.
-        debug_assert!(
-            next.pending.len() == base.pending.len() + 1
-                || base.to_materialise() == base.pending.as_slice(),
-            "the pending list only shrinks after it was materialised"
-        );
-        if base.sequence == 0 {
-            register(kv, book)?;
-        }
-        Ok(Change::Write(
-            next.to_bytes(),
-            Posted {
-                stored,
-                replayed: false,
-            },
-        ))
+        append(kv, book, &base, &valid, commit, None)
     })
 }
 
@@ -164,20 +143,45 @@ pub fn commit<K: Kv>(
         if base.sequence != expected {
             return Err(CommitError::Stale(base.sequence));
         }
-        materialise(kv, book, base.to_materialise())?;
-        let (mut next, stored) = base.apply(&valid, Some(commit))?;
-        next.state = Some(state.to_string());
-        if base.sequence == 0 {
-            register(kv, book)?;
-        }
-        Ok(Change::Write(
-            next.to_bytes(),
-            Posted {
-                stored,
-                replayed: false,
-            },
-        ))
+        Ok(append(kv, book, &base, &valid, commit, Some(state))?)
     })
+}
+
+/// The write that appends `valid` to `base` under `commit` (and, given, replaces the
+/// book's state): the full pending list materialised first, a new book registered.
+fn append<K: Kv>(
+    kv: &K,
+    book: &str,
+    base: &BookHead,
+    valid: &ValidEntry,
+    commit: &str,
+    state: Option<&str>,
+) -> Result<Change<Posted>, LedgerError> {
+    // The next head drops a full pending list: write its entries first, against the head
+    // version just read, which the swap compares with. If the swap is lost, the bytes
+    // written are committed entries' own bytes anyway.
+    materialise(kv, book, base.to_materialise())?;
+    let (mut next, stored) = base.apply(valid, Some(commit))?;
+    // The invariant: the only entries the new head stops carrying are the ones just
+    // materialised.
+    debug_assert!(
+        next.pending.len() == base.pending.len() + 1
+            || base.to_materialise() == base.pending.as_slice(),
+        "the pending list only shrinks after it was materialised"
+    );
+    if let Some(state) = state {
+        next.state = Some(state.to_string());
+    }
+    if base.sequence == 0 {
+        register(kv, book)?;
+    }
+    Ok(Change::Write(
+        next.to_bytes(),
+        Posted {
+            stored,
+            replayed: false,
+        },
+    ))
 }
 
 /// What a post or commit finds in the head it read.

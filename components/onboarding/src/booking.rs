@@ -77,7 +77,6 @@ pub fn book(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         )
         .with_type("disclosure-mismatch"));
     }
-    borrower::keep(&booking.loan_id, &booking.borrower)?;
     let profile = Profile {
         product: booking.product.clone(),
         owner: Some(booking.owner.clone()),
@@ -93,6 +92,8 @@ pub fn book(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         None => {
             let loan =
                 Loan::book(&booking.loan_id, profile.clone(), terms.clone()).map_err(refused)?;
+            // Only for a loan about to be booked: a refused booking changes nothing.
+            borrower::keep(&booking.loan_id, &booking.borrower)?;
             Ok(Decision::Write(
                 Box::new(loan),
                 Entry {

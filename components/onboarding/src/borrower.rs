@@ -1,7 +1,7 @@
 //! The borrower's contact details, kept apart from the loan's book (which holds no
-//! personal data) in the store labelled `loans`: `loan/{id}/borrower`, written before the
-//! loan is booked — a booking that fails after it leaves details no loan points to, which
-//! the retry overwrites with the same.
+//! personal data) in the store labelled `loans`: `loan/{id}/borrower`, written just before
+//! the loan's book is created (never for a refused row) — a booking that fails after it
+//! leaves details no loan points to, which the retry overwrites with the same.
 
 use lendkit::Problem;
 use lendstore::Kv;

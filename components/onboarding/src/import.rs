@@ -312,7 +312,6 @@ fn check(row: &Value, index: usize, today: NaiveDate) -> Result<Row, Vec<(String
 /// Books one checked row: `booked`, `already_booked`, or a refusal.
 fn book(row: Row) -> Result<&'static str, Problem> {
     let as_of = row.terms.start_date;
-    borrower::keep(&row.loan_id, &row.borrower)?;
     let changed = loanbook::change(&row.loan_id, |existing| match existing {
         Some(loan) if loan.terms == row.terms && loan.profile == row.profile => {
             Ok(Decision::Keep("already_booked"))
@@ -323,6 +322,8 @@ fn book(row: Row) -> Result<&'static str, Problem> {
         None => {
             let loan = Loan::book(&row.loan_id, row.profile.clone(), row.terms.clone())
                 .map_err(|e| Problem::unprocessable(e.to_string()))?;
+            // Only for a loan about to be booked: a refused row changes nothing.
+            borrower::keep(&row.loan_id, &row.borrower)?;
             Ok(Decision::Write(
                 Box::new(loan),
                 Entry {

@@ -38,11 +38,7 @@ pub fn import_row(
 
 /// `POST /v1/loans/import` with `rows`.
 pub fn import(host: &Host, rows: &[Value]) -> Reply {
-    host.post_json_as(
-        OPERATIONS_KEY,
-        "/v1/loans/import",
-        &json!({ "loans": rows }),
-    )
+    try_import(host, rows).unwrap_or_else(|e| panic!("import: {e}\nhost logs:\n{}", host.logs()))
 }
 
 /// [`import`], or the transport's error.
