@@ -9,7 +9,8 @@
 //! Keys (see `ledger_core::keys`):
 //!
 //! * `ledger/book/{book}/head` — the [`BookHead`]: sequence, hash, running totals and the
-//!   newest entries as `pending` (at most `ledger_core::MAX_PENDING_ENTRIES`). Every post
+//!   newest entries as `pending` (at most `ledger_core::MAX_PENDING_ENTRIES`), then, for a
+//!   book with a state, a newline and the state's raw bytes. Every post
 //!   is one compare-and-swap of this key, so a book changes atomically with only per-key
 //!   CAS.
 //! * `ledger/book/{book}/entry/{sequence:020}` — a [`StoredEntry`].

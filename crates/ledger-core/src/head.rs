@@ -53,9 +53,16 @@ pub struct BookHead {
     /// The state a servicing component keeps with the book (`lending:ledger/book-state`),
     /// at most [`BOOK_STATE_MAX_BYTES`], committed with the newest entry. A book with a
     /// state takes entries only with a new state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// Stored raw after the head's JSON (see [`BookHead::to_bytes`]), never escaped into
+    /// it; heads written with the state as a JSON field still decode.
+    #[serde(default, skip_serializing)]
     pub state: Option<String>,
 }
+
+/// Ends a stored head's JSON when a state follows it. Compact JSON never holds a raw
+/// newline (one inside a string is escaped), so the first one splits the two parts.
+const STATE_SEPARATOR: u8 = b'\n';
 
 /// The stored forms of [`BookHead::pending`]: the current list, or the earlier single entry.
 #[derive(Deserialize)]
@@ -237,17 +244,38 @@ impl BookHead {
         Ok(())
     }
 
-    /// The bytes kept in the store (compact JSON).
+    /// The bytes kept in the store: the head as compact JSON and, when the book keeps a
+    /// state, a newline and the state's own bytes. The state is neither escaped on the
+    /// way in nor parsed on the way out: a commit copies it, whatever its size.
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a head always serialises")
+        let state = self.state.as_deref().unwrap_or_default();
+        let mut bytes = Vec::with_capacity(1024 + state.len());
+        serde_json::to_writer(&mut bytes, self).expect("a head always serialises");
+        if let Some(state) = &self.state {
+            bytes.push(STATE_SEPARATOR);
+            bytes.extend_from_slice(state.as_bytes());
+        }
+        bytes
     }
 
     /// Decodes the stored head of `book` and checks its invariants; anything unreadable
     /// is a [`LedgerError::Storage`] error, never a panic.
     pub fn decode(book: &str, bytes: &[u8]) -> Result<BookHead, LedgerError> {
-        let head: BookHead = serde_json::from_slice(bytes).map_err(|error| {
+        let unreadable = |error: &dyn std::fmt::Display| {
             LedgerError::Storage(format!("unreadable head of book {book}: {error}"))
-        })?;
+        };
+        let (json, state) = match bytes.iter().position(|b| *b == STATE_SEPARATOR) {
+            Some(at) => (&bytes[..at], Some(&bytes[at + 1..])),
+            None => (bytes, None),
+        };
+        let mut head: BookHead = serde_json::from_slice(json).map_err(|e| unreadable(&e))?;
+        if let Some(state) = state {
+            if head.state.is_some() {
+                return Err(unreadable(&"a state both inside and after the head"));
+            }
+            let state = std::str::from_utf8(state).map_err(|e| unreadable(&e))?;
+            head.state = Some(state.to_string());
+        }
         if head.book != book {
             return Err(LedgerError::Storage(format!(
                 "the head stored for book {book} belongs to another book"

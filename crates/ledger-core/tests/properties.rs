@@ -531,3 +531,38 @@ fn every_byte_of_a_stored_entry_is_covered() {
         }
     }
 }
+
+proptest! {
+    /// A book's state is stored raw after the head's JSON, whatever it holds (quotes,
+    /// newlines, escapes), and reads back identical; heads that carried it as a JSON field
+    /// still decode, and a head claiming both forms is refused.
+    #[test]
+    fn a_state_is_stored_raw_and_reads_back_identical(
+        entries in entries(),
+        state in "[ -~\n\"\\\\é]{0,200}",
+    ) {
+        let (mut head, _) = book(&entries);
+        head.state = Some(state.clone());
+        let bytes = head.to_bytes();
+        prop_assert!(bytes.ends_with(state.as_bytes()));
+        prop_assert_eq!(BookHead::decode("loan-0042", &bytes).unwrap(), head.clone());
+
+        let mut legacy: serde_json::Value = serde_json::from_slice(&BookHead {
+            state: None,
+            ..head.clone()
+        }
+        .to_bytes())
+        .unwrap();
+        legacy["state"] = serde_json::Value::String(state.clone());
+        let legacy = serde_json::to_vec(&legacy).unwrap();
+        prop_assert_eq!(BookHead::decode("loan-0042", &legacy).unwrap(), head.clone());
+
+        let mut both = legacy.clone();
+        both.push(b'\n');
+        both.extend_from_slice(state.as_bytes());
+        prop_assert!(matches!(
+            BookHead::decode("loan-0042", &both),
+            Err(LedgerError::Storage(_))
+        ));
+    }
+}
