@@ -102,7 +102,7 @@ pub fn read_state<K: Kv>(
     validate_book_id(book).map_err(invalid)?;
     match kv.get(&keys::head_key(book))? {
         Some(bytes) => {
-            let head = decode_head(book, &bytes)?;
+            let head = decode_and_remember(book, &bytes)?;
             let balances = head.balances()?;
             Ok((head.sequence, head.state, balances))
         }
@@ -340,27 +340,33 @@ pub fn trial_balance<K: Kv>(kv: &K) -> Result<TrialBalance, LedgerError> {
 // ------------------------------------------------------------------ steps
 
 std::thread_local! {
-    /// The head this instance decoded last, with the bytes it came from.
-    static LAST_DECODED: std::cell::RefCell<Option<(Vec<u8>, BookHead)>> =
+    /// The head `book-state.read` decoded last in this instance, with its bytes.
+    static LAST_READ: std::cell::RefCell<Option<(Vec<u8>, BookHead)>> =
         const { std::cell::RefCell::new(None) };
 }
 
-/// [`BookHead::decode`], remembering the last head decoded: a servicing change reads the
-/// book (`book-state.read`) and then commits against the head it finds, in the same
-/// instance, usually the very bytes read — decoded (and every pending entry re-hashed)
-/// once, not twice. Decoding is a pure function of the book and the bytes, which the memo
-/// compares in full, so a hit is always the head a decode would give.
+/// [`BookHead::decode`] for `book-state.read`, remembered for the commit that follows it
+/// in the same instance (see [`decode_head`]).
+fn decode_and_remember(book: &str, bytes: &[u8]) -> Result<BookHead, LedgerError> {
+    let head = BookHead::decode(book, bytes)?;
+    LAST_READ.set(Some((bytes.to_vec(), head.clone())));
+    Ok(head)
+}
+
+/// [`BookHead::decode`], served from the head `book-state.read` remembered when the bytes
+/// are the same: a servicing change reads the book and then commits against the head it
+/// finds, usually the very bytes read, which are then decoded (and their pending entries
+/// re-hashed) once, not twice. Decoding is a pure function of the book and the bytes,
+/// which are compared in full, so a hit is always the head a decode would give.
 fn decode_head(book: &str, bytes: &[u8]) -> Result<BookHead, LedgerError> {
-    let hit = LAST_DECODED.with_borrow(|last| match last {
+    let hit = LAST_READ.with_borrow(|last| match last {
         Some((seen, head)) if head.book == book && seen.as_slice() == bytes => Some(head.clone()),
         _ => None,
     });
-    if let Some(head) = hit {
-        return Ok(head);
+    match hit {
+        Some(head) => Ok(head),
+        None => BookHead::decode(book, bytes),
     }
-    let head = BookHead::decode(book, bytes)?;
-    LAST_DECODED.set(Some((bytes.to_vec(), head.clone())));
-    Ok(head)
 }
 
 /// The head of `book`, or `not-found` when the book has no entries.

@@ -248,8 +248,7 @@ impl BookHead {
     /// state, a newline and the state's own bytes. The state is neither escaped on the
     /// way in nor parsed on the way out: a commit copies it, whatever its size.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let state = self.state.as_deref().unwrap_or_default();
-        let mut bytes = Vec::with_capacity(1024 + state.len());
+        let mut bytes = Vec::with_capacity(1024 + self.state.as_ref().map_or(0, String::len));
         serde_json::to_writer(&mut bytes, self).expect("a head always serialises");
         if let Some(state) = &self.state {
             bytes.push(STATE_SEPARATOR);
