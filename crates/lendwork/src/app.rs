@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpView};
 
 use crate::capabilities::{self, KvCtx};
+use crate::compile_cache::CompileCache;
 use crate::kv::StoreSet;
 use crate::manifest::{ComponentDecl, Manifest};
 use crate::outbound::{BoxFuture, InternalDispatch, OutboundHooks, OutboundPolicy};
@@ -70,6 +71,9 @@ pub struct HostOptions {
     pub component_output: bool,
     /// The key-value semantics guests see.
     pub kv_mode: KvMode,
+    /// Where compiled components are kept between runs ([`CompileCache`]); none: every
+    /// start compiles everything.
+    pub compile_cache: Option<PathBuf>,
 }
 
 impl Default for HostOptions {
@@ -85,6 +89,7 @@ impl Default for HostOptions {
             pooling: true,
             component_output: true,
             kv_mode: KvMode::Lendwork,
+            compile_cache: None,
         }
     }
 }
@@ -126,6 +131,8 @@ pub struct Builder {
     /// Compiled compositions by the SHA-256 of their bytes: two components with the same
     /// composition (a challenger composed like its champion) and a rollback compile nothing.
     compiled: Arc<Mutex<HashMap<[u8; 32], CompiledSlot>>>,
+    /// Compiled code kept on disk, if the host keeps it.
+    cache: Option<CompileCache>,
 }
 
 impl Builder {
@@ -168,8 +175,12 @@ impl Builder {
         let component = match &*compiled {
             Some(component) => component.clone(),
             None => {
-                let component =
-                    Component::new(&self.engine, &bytes).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                let component = match &self.cache {
+                    Some(cache) => cache.component(&self.engine, &key, &bytes),
+                    None => {
+                        Component::new(&self.engine, &bytes).map_err(|e| anyhow::anyhow!("{e:#}"))
+                    }
+                }?;
                 *compiled = Some(component.clone());
                 component
             }
@@ -354,6 +365,11 @@ impl App {
             linker,
             stores,
             compiled: Arc::default(),
+            cache: options
+                .compile_cache
+                .as_deref()
+                .map(CompileCache::open)
+                .transpose()?,
         };
 
         let mut serving = Vec::new();

@@ -12,6 +12,7 @@ pub mod app;
 pub mod bench;
 pub mod calc_cli;
 pub mod capabilities;
+pub mod compile_cache;
 pub mod compose;
 pub mod cron;
 pub mod decisions_cli;

@@ -84,6 +84,13 @@ struct AppArgs {
     /// backend, to prove components portable; see the README).
     #[arg(long, value_enum, default_value_t = KvSemantics::Lendwork, env = "LENDWORK_KV_SEMANTICS")]
     kv_semantics: KvSemantics,
+    /// Where compiled components are kept between runs (default: `compiled` in the state
+    /// directory), so that a restart loads rather than compiles them.
+    #[arg(long, env = "LENDWORK_CACHE_DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Compiles every component at every start, keeping nothing on disk.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 /// The values of `--kv-semantics`.
@@ -123,6 +130,11 @@ impl AppArgs {
                 KvSemantics::Lendwork => KvMode::Lendwork,
                 KvSemantics::Spin => KvMode::Spin,
             },
+            compile_cache: (!self.no_cache).then(|| {
+                self.cache_dir
+                    .clone()
+                    .unwrap_or_else(|| state_dir.join("compiled"))
+            }),
             ..HostOptions::default()
         };
         App::load(&manifest, &runtime_config, &state_dir, options, |name| {

@@ -293,7 +293,10 @@ fn backtest(
         };
         bar.set_length(job["log_length"].as_u64().unwrap_or(0));
         bar.set_position(job["position"].as_u64().unwrap_or(0));
-        bar.set_message(format!("{} decisions", text(&job["report"]["decisions"])));
+        bar.set_message(match job["stage"].as_str() {
+            Some("building") => "building the candidate".to_string(),
+            _ => format!("{} decisions", text(&job["report"]["decisions"])),
+        });
         if job["status"] != "running" {
             break job;
         }

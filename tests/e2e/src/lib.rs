@@ -288,6 +288,8 @@ impl Host {
             .arg(&runtime_config)
             .args(&config.args)
             .env("LENDWORK_LOG", "info")
+            // Every test's host loads what the first one compiled.
+            .env("LENDWORK_CACHE_DIR", root.join("target").join("compiled"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -2,12 +2,13 @@
 //! page at a time, in the background; its figures side by side with what was decided
 //! ([`backtest::Report`]).
 //!
-//! A backtest is a job ([`super::jobs`]): `start` composes the candidate into the component
-//! beside the serving version and answers at once; the job pages through the decision log
-//! (each page an ordinary, bounded invocation) and its progress — log position, decisions
-//! compared, the report so far — can be read at any time.
+//! A backtest is a job ([`super::jobs`]): `start` checks the request and answers at once;
+//! the job composes the candidate into the component beside the serving version (a build at
+//! low priority, which under load takes longer than any one request may), then pages through
+//! the decision log (each page an ordinary, bounded invocation). Its progress — stage, log
+//! position, decisions compared, the report so far — can be read at any time.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use super::jobs::{self, Job, Status};
 use super::{Refusal, build_with, kind_of, replaced_by};
-use crate::app::App;
+use crate::app::{App, LoadedComponent};
 
 /// Decisions re-decided per page.
 pub const PAGE: u64 = 200;
@@ -58,6 +59,8 @@ pub struct BacktestJob {
     pub to: Option<NaiveDate>,
     /// Where it is.
     pub status: Status,
+    /// What it is doing: `building` the candidate, `comparing` decisions, `finished`.
+    pub stage: &'static str,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// When it finished.
@@ -88,15 +91,15 @@ pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<BacktestJ
     let (_, exports) = crate::compose::interfaces("candidate", bytes)
         .map_err(|e| Refusal::rejected(format!("{e:#}")))?;
     let replaced = replaced_by(&serving, &exports, None)?;
-    let built = build_with(app, &serving, &replaced, &candidate).await?;
     let job = BacktestJob {
         id: jobs::new_id("bt"),
         component: request.component.clone(),
-        candidate,
+        candidate: candidate.clone(),
         dependencies: replaced.clone(),
         from: request.from,
         to: request.to,
         status: Status::Running,
+        stage: "building",
         started_at: Utc::now(),
         finished_at: None,
         position: 0,
@@ -107,32 +110,17 @@ pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<BacktestJ
     let shared = app.policies.backtests.add(job.clone());
     let app = app.clone();
     tokio::spawn(async move {
-        let mut comparison = backtest::Comparison::default();
-        let mut after = 0;
-        let outcome = loop {
-            let query = json!({
-                "kind": kind_of(&replaced), "from": request.from, "to": request.to,
-                "after": after, "limit": PAGE,
-            });
-            let (pairs, next, length) = match super::backtest_page(&app, &built, query).await {
-                Ok(page) => page,
-                Err(refusal) => break Err(refusal.detail),
-            };
-            for pair in &pairs {
-                comparison.add(pair);
+        let outcome = match build_with(&app, &serving, &replaced, &candidate).await {
+            Ok(built) => {
+                jobs::update(&shared, |job| job.stage = "comparing");
+                compare(&app, &built, &request, &replaced, &shared).await
             }
-            let mut job = shared.lock().unwrap_or_else(|e| e.into_inner());
-            job.position = next.unwrap_or(length);
-            job.log_length = length;
-            job.report = comparison.report();
-            match next {
-                Some(next) => after = next,
-                None => break Ok(()),
-            }
+            Err(refusal) => Err(refusal.detail),
         };
         let finished = {
             let mut job = shared.lock().unwrap_or_else(|e| e.into_inner());
             job.finished_at = Some(Utc::now());
+            job.stage = "finished";
             match outcome {
                 Ok(()) => job.status = Status::Done,
                 Err(error) => {
@@ -146,4 +134,38 @@ pub async fn start(app: &Arc<App>, request: BacktestRequest) -> Result<BacktestJ
         app.policies.backtests.save(&finished);
     });
     Ok(job)
+}
+
+/// Pages `built` through the decision log `request` selects, updating `shared` after each
+/// page; why it stopped, if it did not finish.
+async fn compare(
+    app: &App,
+    built: &LoadedComponent,
+    request: &BacktestRequest,
+    replaced: &[String],
+    shared: &Mutex<BacktestJob>,
+) -> Result<(), String> {
+    let mut comparison = backtest::Comparison::default();
+    let mut after = 0;
+    loop {
+        let query = json!({
+            "kind": kind_of(replaced), "from": request.from, "to": request.to,
+            "after": after, "limit": PAGE,
+        });
+        let (pairs, next, length) = super::backtest_page(app, built, query)
+            .await
+            .map_err(|refusal| refusal.detail)?;
+        for pair in &pairs {
+            comparison.add(pair);
+        }
+        jobs::update(shared, |job| {
+            job.position = next.unwrap_or(length);
+            job.log_length = length;
+            job.report = comparison.report();
+        });
+        match next {
+            Some(next) => after = next,
+            None => return Ok(()),
+        }
+    }
 }
