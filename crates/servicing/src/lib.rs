@@ -8,6 +8,7 @@
 //!   how a new, backdated or reversed event changes it;
 //! * [`accounts`]: the book's accounts as functions of the position, and the entry that
 //!   moves the book to a new position;
+//! * [`accruing`]: a loan as the daily accrual keeps it, and its day-by-day figures;
 //! * [`products`], [`disclosure`]: each product's servicing settings, and an offer's
 //!   truth-in-lending disclosure with the terms its loan is booked with.
 //!
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod accruing;
 pub mod disclosure;
 pub mod loan;
 pub mod position;

@@ -255,7 +255,7 @@ impl Position {
     }
 
     /// The date the next calendar event falls on, if any: a due date or a grace end.
-    fn next_calendar_date(&self, terms: &Terms) -> Option<NaiveDate> {
+    pub fn next_calendar_date(&self, terms: &Terms) -> Option<NaiveDate> {
         if self.is_paid_off() {
             return None;
         }

@@ -702,3 +702,96 @@ fn an_imported_loan_past_due_keeps_its_age() {
     nothing_owed.opening.interest = 0;
     assert!(Loan::book("imp", Profile::default(), nothing_owed).is_err());
 }
+
+#[test]
+fn a_month_accrued_day_by_day_adds_up_to_the_cent_to_what_the_book_bills() {
+    let mut loan = Loan::book("a", Profile::default(), terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut record = accruing::Accruing::of(&loan, 1);
+    assert_eq!(record.stops_on, Some(date(2026, 2, 1)));
+    // 1,000.00 at 12 % actual/365: 0.3287… a day, so the rounded running total steps
+    // 0.33, 0.33, 0.33, 0.33, then 0.32 on the fifth day (1.64 after five days).
+    let first = record.accrue_through(date(2026, 1, 5)).unwrap();
+    let steps: Vec<i64> = first.iter().map(|d| d.interest).collect();
+    assert_eq!(steps, [33, 33, 33, 33, 32]);
+    assert_eq!(first[0].date, date(2026, 1, 1));
+    // The same day again accrues nothing.
+    assert!(record.accrue_through(date(2026, 1, 5)).unwrap().is_empty());
+    // The rest of January: 31 days in all, 10.19, which is what the due date bills.
+    let rest = record.accrue_through(date(2026, 1, 31)).unwrap();
+    let total: i64 = first.iter().chain(&rest).map(|d| d.interest).sum();
+    assert_eq!(total, cents(interest(100_000, date(2026, 1, 1), date(2026, 2, 1))));
+    assert_eq!(total, 1_019);
+    // The due date itself is the book's to process.
+    assert_eq!(
+        record.accrue_through(date(2026, 2, 1)),
+        Err(accruing::Stopped::CalendarDate(date(2026, 2, 1)))
+    );
+    let position = loan.as_of(date(2026, 2, 2)).unwrap();
+    assert_eq!(position.totals.interest_billed, total);
+    // A paid-off loan accrues nothing.
+    loan.pay("all", 200_000, date(2026, 1, 10), Channel::Ach).unwrap();
+    let mut settled = accruing::Accruing::of(&loan, 2);
+    assert!(!settled.earning);
+    assert_eq!(settled.stops_on, None);
+    let days = settled.accrue_through(date(2026, 3, 1)).unwrap();
+    assert!(days.iter().all(|d| d.interest == 0));
+}
+
+#[test]
+fn a_catch_up_longer_than_allowed_is_refused_and_changes_nothing() {
+    let mut long = terms(OverpaymentPolicy::ReducePrincipal);
+    long.schedule = vec![Scheduled {
+        due_date: date(2028, 1, 1),
+        payment: 130_000,
+    }];
+    let loan = Loan::book("a", Profile::default(), long).unwrap();
+    let mut record = accruing::Accruing::of(&loan, 1);
+    let before = record.clone();
+    assert_eq!(
+        record.accrue_through(date(2027, 6, 1)),
+        Err(accruing::Stopped::TooManyDays)
+    );
+    assert_eq!(record, before);
+    assert_eq!(record.accrue_through(date(2026, 12, 31)).unwrap().len(), 365);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// After any payments, a record taken from the checkpoint accrues, day by day and in
+    /// any split of the days, exactly what the engine accrues to the same date, and its
+    /// figures add up to the rounded total.
+    #[test]
+    fn a_record_accrues_what_the_engine_accrues(
+        policy in policy(),
+        payments in proptest::collection::btree_map(0u32..90, 1i64..60_000, 0..4),
+        split in 0u64..40,
+        length in 1u64..40,
+    ) {
+        let start = date(2026, 1, 1);
+        let day = |offset: u64| start + chrono::Days::new(offset);
+        let mut loan = Loan::book("a", Profile::default(), terms(policy)).unwrap();
+        for (offset, amount) in &payments {
+            let _ = loan.pay(&format!("p{offset}"), *amount, day(u64::from(*offset)), Channel::Ach);
+        }
+        let mut record = accruing::Accruing::of(&loan, 7);
+        let from = record.through;
+        let until = record.stops_on.unwrap_or(from + chrono::Days::new(100));
+        // The engine's position on the calendar date itself has billed; stop the day before.
+        let last = (from + chrono::Days::new(length)).min(until - chrono::Days::new(2));
+        prop_assume!(last >= from);
+        let middle = (from + chrono::Days::new(split)).min(last);
+        let mut figures = record.accrue_through(middle).unwrap();
+        figures.extend(record.accrue_through(last).unwrap());
+        let end = last.succ_opt().unwrap();
+        prop_assert_eq!(figures.len() as i64, (end - from).num_days());
+        let engine = loan.as_of(end).unwrap();
+        prop_assert_eq!(record.accrued_on(end).unwrap(), engine.accrued);
+        let total: i64 = figures.iter().map(|d| d.interest).sum();
+        prop_assert_eq!(
+            total,
+            engine.accrued_rounded(&loan.terms).unwrap()
+                - loan.position.accrued_rounded(&loan.terms).unwrap()
+        );
+    }
+}
