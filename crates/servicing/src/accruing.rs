@@ -130,7 +130,9 @@ impl Accruing {
     /// day's figure. A day already accrued is not accrued again: asking for it again gives
     /// no figure and changes nothing.
     pub fn accrue_through(&mut self, as_of: NaiveDate) -> Result<Vec<Day>, Stopped> {
-        let end = as_of.checked_add_days(Days::new(1)).ok_or(Stopped::TooManyDays)?;
+        let end = as_of
+            .checked_add_days(Days::new(1))
+            .ok_or(Stopped::TooManyDays)?;
         if end <= self.through {
             return Ok(Vec::new());
         }

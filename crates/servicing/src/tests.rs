@@ -705,7 +705,12 @@ fn an_imported_loan_past_due_keeps_its_age() {
 
 #[test]
 fn a_month_accrued_day_by_day_adds_up_to_the_cent_to_what_the_book_bills() {
-    let mut loan = Loan::book("a", Profile::default(), terms(OverpaymentPolicy::ReducePrincipal)).unwrap();
+    let mut loan = Loan::book(
+        "a",
+        Profile::default(),
+        terms(OverpaymentPolicy::ReducePrincipal),
+    )
+    .unwrap();
     let mut record = accruing::Accruing::of(&loan, 1);
     assert_eq!(record.stops_on, Some(date(2026, 2, 1)));
     // 1,000.00 at 12 % actual/365: 0.3287… a day, so the rounded running total steps
@@ -719,7 +724,10 @@ fn a_month_accrued_day_by_day_adds_up_to_the_cent_to_what_the_book_bills() {
     // The rest of January: 31 days in all, 10.19, which is what the due date bills.
     let rest = record.accrue_through(date(2026, 1, 31)).unwrap();
     let total: i64 = first.iter().chain(&rest).map(|d| d.interest).sum();
-    assert_eq!(total, cents(interest(100_000, date(2026, 1, 1), date(2026, 2, 1))));
+    assert_eq!(
+        total,
+        cents(interest(100_000, date(2026, 1, 1), date(2026, 2, 1)))
+    );
     assert_eq!(total, 1_019);
     // The due date itself is the book's to process.
     assert_eq!(
@@ -729,7 +737,8 @@ fn a_month_accrued_day_by_day_adds_up_to_the_cent_to_what_the_book_bills() {
     let position = loan.as_of(date(2026, 2, 2)).unwrap();
     assert_eq!(position.totals.interest_billed, total);
     // A paid-off loan accrues nothing.
-    loan.pay("all", 200_000, date(2026, 1, 10), Channel::Ach).unwrap();
+    loan.pay("all", 200_000, date(2026, 1, 10), Channel::Ach)
+        .unwrap();
     let mut settled = accruing::Accruing::of(&loan, 2);
     assert!(!settled.earning);
     assert_eq!(settled.stops_on, None);
@@ -752,7 +761,10 @@ fn a_catch_up_longer_than_allowed_is_refused_and_changes_nothing() {
         Err(accruing::Stopped::TooManyDays)
     );
     assert_eq!(record, before);
-    assert_eq!(record.accrue_through(date(2026, 12, 31)).unwrap().len(), 365);
+    assert_eq!(
+        record.accrue_through(date(2026, 12, 31)).unwrap().len(),
+        365
+    );
 }
 
 proptest! {
