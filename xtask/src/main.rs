@@ -30,6 +30,7 @@ const GUESTS: &[&str] = &[
     "onboarding",
     "payments",
     "loans",
+    "close-of-business",
     "consumer-installment",
     "sme-term",
     "probe",

@@ -106,7 +106,7 @@ pub fn date_param(ctx: &Ctx<'_>, name: &str) -> Result<Option<NaiveDate>, Proble
 fn as_of(ctx: &Ctx<'_>, loan: &Loan) -> Result<NaiveDate, Problem> {
     let date = match date_param(ctx, "as_of")? {
         Some(date) => date,
-        None => lendkit::vars::business_date()?.max(loan.position.date),
+        None => loanbook::calendar::business_date()?.max(loan.position.date),
     };
     if date < loan.position.date {
         return Err(Problem::validation(Vec::new()).with_error(

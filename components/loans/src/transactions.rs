@@ -148,7 +148,7 @@ pub fn statement(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let from = date_param(ctx, "from")?.unwrap_or(loan.terms.start_date);
     let to = match date_param(ctx, "to")? {
         Some(to) => to,
-        None => lendkit::vars::business_date()?,
+        None => loanbook::calendar::business_date()?,
     };
     if to < from {
         return Err(Problem::validation(Vec::new()).with_error("to", "must not be before from"));

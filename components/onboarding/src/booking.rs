@@ -105,7 +105,7 @@ pub fn book(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             ))
         }
     })?;
-    let today = lendkit::vars::business_date()?;
+    let today = loanbook::calendar::business_date()?;
     let summary = loanbook::views::summary(&changed.loan, today)?;
     let status = if changed.written { 201 } else { 200 };
     lendkit::json::respond(

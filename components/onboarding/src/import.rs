@@ -354,7 +354,7 @@ pub fn import(ctx: &Ctx<'_>) -> Result<Response, Problem> {
             format!("must hold from 1 to {ROWS_MAX} loans; send larger files in chunks"),
         ));
     }
-    let today = lendkit::vars::business_date()?;
+    let today = loanbook::calendar::business_date()?;
     let mut counts = [0u32; 3];
     let mut results = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {

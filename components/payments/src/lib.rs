@@ -115,7 +115,7 @@ fn post_payment(ctx: &Ctx<'_>) -> Result<Response, Problem> {
         .idempotency_key()?
         .ok_or_else(|| Problem::bad_request("an Idempotency-Key header is required"))?;
     let request: PaymentRequest = ctx.json()?;
-    let today = lendkit::vars::business_date()?;
+    let today = loanbook::calendar::business_date()?;
     let date = effective(request.effective_date, today, "/effective_date")?;
     let id = payment_id(loan_id, key);
     let changed = loanbook::change(loan_id, |loan| {
@@ -205,7 +205,7 @@ fn reverse_payment(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let loan_id = ctx.param("id")?;
     let payment = ctx.param("payment")?.to_string();
     let request: ReversalRequest = ctx.json()?;
-    let today = lendkit::vars::business_date()?;
+    let today = loanbook::calendar::business_date()?;
     let date = effective(request.effective_date, today, "/effective_date")?;
     let changed = loanbook::change(loan_id, |loan| {
         let mut loan = loan_of(loan)?;

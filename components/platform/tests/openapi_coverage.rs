@@ -20,6 +20,7 @@ const COMPONENTS: &[(&str, &[Route])] = &[
     ("onboarding", onboarding::ROUTES),
     ("payments", payments::ROUTES),
     ("loans", loans::ROUTES),
+    ("close-of-business", close_of_business::ROUTES),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

@@ -105,6 +105,12 @@ pub fn open(label: &str) -> Result<lendstore::wasi::WasiKv, Problem> {
     lendstore::wasi::WasiKv::open(label).map_err(store_problem)
 }
 
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Problem {
+        store_problem(error)
+    }
+}
+
 /// The problem a failed store operation answers: a retryable 503 (or 409 while another
 /// request holds the record), never the store's own words.
 pub fn store_problem(error: StoreError) -> Problem {

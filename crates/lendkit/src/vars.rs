@@ -8,13 +8,13 @@ use sha2::Sha256;
 
 use crate::Problem;
 
-/// The variable that fixes the business date (`YYYY-MM-DD`): for test and training
-/// environments replaying a calendar; unset in production, where the business date is
-/// today (UTC).
+/// The variable that fixes the starting business date (`YYYY-MM-DD`): for test and
+/// training environments replaying a calendar; unset in production, where it is today
+/// (UTC). Servicing moves on from it by closing days (`loanbook::calendar`).
 pub const BUSINESS_DATE: &str = "business_date";
 
-/// The business date: [`BUSINESS_DATE`] when set, else today (UTC). A value that is not a
-/// date is a configuration fault.
+/// The starting business date: [`BUSINESS_DATE`] when set, else today (UTC). A value that
+/// is not a date is a configuration fault.
 pub fn business_date() -> Result<chrono::NaiveDate, Problem> {
     match text(BUSINESS_DATE) {
         None => Ok(chrono::Utc::now().date_naive()),

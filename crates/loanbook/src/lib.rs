@@ -26,6 +26,7 @@ use lendmath::money::Money;
 use servicing::Loan;
 use servicing::accounts;
 
+pub mod calendar;
 pub mod views;
 
 pub use bindings::lending::ledger::types::{Side, StoredEntry};
