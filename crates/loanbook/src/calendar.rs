@@ -155,7 +155,9 @@ mod tests {
             assert_eq!(read(&kv, day(20)).unwrap(), first);
             // A day that is not the business date is refused.
             assert_eq!(
-                close(&kv, Some(day(5)), day(1), "ops1", now).unwrap_err().status,
+                close(&kv, Some(day(5)), day(1), "ops1", now)
+                    .unwrap_err()
+                    .status,
                 409
             );
             assert!(matches!(
