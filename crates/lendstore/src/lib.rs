@@ -169,6 +169,20 @@ fn match_answer(keys: &[String], answer: Answer) -> Option<Vec<Option<Vec<u8>>>>
     (matched == by_key.len()).then_some(values)
 }
 
+/// A counter's value as `get` reads it on any runtime: 8 little-endian bytes (Spin's SQLite
+/// store, the host) or decimal text (Spin's Redis store). Eight ASCII digits read as both;
+/// such bytes decode as text only when, read as an integer, they would exceed 2^40 — far
+/// beyond what a counter of this project reaches.
+pub fn counter_value(bytes: &[u8]) -> Option<i64> {
+    if let Ok(raw) = <[u8; 8]>::try_from(bytes) {
+        let value = i64::from_le_bytes(raw);
+        if (0..1 << 40).contains(&value) || !bytes.iter().all(u8::is_ascii_digit) {
+            return Some(value);
+        }
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
 /// The key whose atomic increment elects the creator of `key`.
 pub fn claim_key(key: &str) -> String {
     format!("{key}/claim")

@@ -279,3 +279,26 @@ fn an_arrival_log_pages_oldest_first_and_skips_what_never_came_to_be() {
         );
     }
 }
+
+#[test]
+fn counters_read_back_the_same_on_every_runtime() {
+    for semantics in [
+        Semantics::Strict,
+        Semantics::SpinSqlite,
+        Semantics::SpinRedis,
+    ] {
+        let kv = SimKv::new(semantics);
+        for _ in 0..12_345_678 / 1_000_000 {
+            kv.increment("n", 1_000_000).unwrap();
+        }
+        kv.increment("n", 345_678).unwrap();
+        assert_eq!(
+            counter_value(&kv.raw("n").unwrap()),
+            Some(12_345_678),
+            "{semantics:?}"
+        );
+    }
+    assert_eq!(counter_value(b"12345678"), Some(12_345_678));
+    assert_eq!(counter_value(&7i64.to_le_bytes()), Some(7));
+    assert_eq!(counter_value(b"seven"), None);
+}

@@ -55,6 +55,10 @@ pub struct Accruing {
     pub stops_on: Option<NaiveDate>,
     /// Whether the loan earns interest at all (not paid off, principal left).
     pub earning: bool,
+    /// Interest billed over the loan's life at the checkpoint, less an import's opening
+    /// interest (bought, not earned here), minor units.
+    #[serde(default)]
+    pub billed_interest: i64,
 }
 
 /// One day's interest of one loan.
@@ -97,7 +101,16 @@ impl Accruing {
             through: position.date,
             stops_on: position.next_calendar_date(&loan.terms),
             earning: !position.is_paid_off() && position.principal > 0,
+            billed_interest: position.totals.interest_billed - loan.terms.opening.interest,
         }
+    }
+
+    /// The interest income the loan's book recognises for the days before `date`, over its
+    /// life, minor units: billed at the checkpoint and accrued since (rounded), less an
+    /// import's opening interest — the net of its interest income account, as
+    /// [`crate::accounts`] posts it.
+    pub fn recognised_on(&self, date: NaiveDate) -> Result<i64, ServicingError> {
+        Ok(self.billed_interest + self.accrued_rounded_on(date)?)
     }
 
     /// Interest accrued and not billed on `date` (for the days before it), unrounded.

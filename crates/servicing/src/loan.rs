@@ -67,6 +67,10 @@ pub enum EventKind {
         /// Why.
         reason: Reason,
     },
+    /// Close of business advanced the loan to this date: every due date and grace end on
+    /// or before it processed (installments billed, late fees charged), interest accrued
+    /// to it.
+    Advance,
 }
 
 /// An event with its effective date and its order of entry.
@@ -218,6 +222,15 @@ impl Loan {
         )
     }
 
+    /// Advances the loan to `date` (close of business reaching its calendar date); `None`
+    /// when its position is there already, so advancing twice records one event.
+    pub fn advance(&mut self, date: NaiveDate) -> Result<Option<Recorded>, ServicingError> {
+        if date <= self.position.date || self.position.is_paid_off() {
+            return Ok(None);
+        }
+        self.push(date, EventKind::Advance).map(Some)
+    }
+
     fn push(&mut self, date: NaiveDate, kind: EventKind) -> Result<Recorded, ServicingError> {
         if self.events.len() >= EVENTS_MAX {
             return Err(ServicingError::Refused("the loan holds too many events"));
@@ -228,7 +241,7 @@ impl Loan {
             kind,
         };
         let incremental =
-            date >= self.position.date && matches!(event.kind, EventKind::Payment { .. });
+            date >= self.position.date && !matches!(event.kind, EventKind::Reversal { .. });
         self.events.push(event);
         if incremental {
             let event = self.events.last().expect("just pushed");
@@ -255,7 +268,7 @@ impl Loan {
                 .find(|(paid, _, _)| paid == id)
                 .map(|(_, _, applied)| applied.clone())
                 .unwrap_or_default(),
-            EventKind::Reversal { .. } => Applied::default(),
+            EventKind::Reversal { .. } | EventKind::Advance => Applied::default(),
         };
         self.position = position;
         Ok(Recorded {
@@ -274,7 +287,7 @@ impl Loan {
             .iter()
             .filter_map(|e| match &e.kind {
                 EventKind::Reversal { payment, .. } => Some(payment.as_str()),
-                EventKind::Payment { .. } => None,
+                EventKind::Payment { .. } | EventKind::Advance => None,
             })
             .collect();
         let mut ordered: Vec<&Event> = self.events.iter().collect();
@@ -325,5 +338,6 @@ fn apply(
             }
             Ok(Applied::default())
         }
+        EventKind::Advance => Ok(Applied::default()),
     }
 }

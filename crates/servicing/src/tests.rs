@@ -518,7 +518,7 @@ proptest! {
         let ids = |loan: &Loan| -> Vec<String> {
             let mut ids: Vec<String> = loan.events.iter().filter_map(|e| match &e.kind {
                 EventKind::Payment { id, .. } => Some(id.clone()),
-                EventKind::Reversal { .. } => None,
+                EventKind::Reversal { .. } | EventKind::Advance => None,
             }).collect();
             ids.sort();
             ids
