@@ -31,6 +31,7 @@ const GUESTS: &[&str] = &[
     "payments",
     "loans",
     "close-of-business",
+    "accrual",
     "consumer-installment",
     "sme-term",
     "probe",

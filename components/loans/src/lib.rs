@@ -8,7 +8,10 @@
 //!   its allocation, by sequence;
 //! * `GET /v1/loans/{id}/statement?from=&to=` — opening balance, each transaction, closing
 //!   balance, which add up;
-//! * `GET /v1/loans/{id}/payoff?as_of=` — the payoff amount, its parts, the per-diem.
+//! * `GET /v1/loans/{id}/payoff?as_of=` — the payoff amount, its parts, the per-diem;
+//! * `GET /v1/loans/{id}/accruals` — the daily accrual's record of the loan: the day it
+//!   has accrued through, the interest its book recognises for those days, and the last
+//!   days' figures (adjustments on the day they were found).
 //!
 //! Roles `operations` and `collections` read every loan; the channel that submitted a
 //! loan's application (roles `applicant`, `partner`, `broker`) reads its own loans only —
@@ -19,6 +22,7 @@ pub mod transactions;
 
 use chrono::NaiveDate;
 use lendkit::{Access, Ctx, Method, Problem, Role, Route};
+use serde_json::json;
 use servicing::Loan;
 use spin_sdk::http::Response;
 
@@ -70,6 +74,13 @@ pub const ROUTES: &[Route] = &[
         access: READERS,
         summary: "What pays the loan off on a date",
         handler: payoff,
+    },
+    Route {
+        method: Method::Get,
+        path: "/v1/loans/{id}/accruals",
+        access: READERS,
+        summary: "A loan's daily accrual: accrued through, recognised, the last days' figures",
+        handler: accruals,
     },
 ];
 
@@ -136,6 +147,30 @@ fn payoff(ctx: &Ctx<'_>) -> Result<Response, Problem> {
     let loan = visible_loan(ctx)?;
     let date = as_of(ctx, &loan)?;
     lendkit::json::respond(200, &loanbook::views::payoff(&loan, date)?)
+}
+
+fn accruals(ctx: &Ctx<'_>) -> Result<Response, Problem> {
+    let loan = visible_loan(ctx)?;
+    let kept = loanbook::accrual::kept(&loan.id)?;
+    let amount = |minor| loanbook::views::amount(&loan, minor);
+    let body = match kept {
+        None => json!({
+            "loan_id": loan.id,
+            "accrued_through": null,
+            "recognised": amount(0),
+            "days": [],
+        }),
+        Some(kept) => json!({
+            "loan_id": loan.id,
+            "accrued_through": kept.record.through.pred_opt(),
+            "recognised": amount(kept.recognised),
+            "days": kept
+                .figures()
+                .map(|(date, interest)| json!({"date": date, "interest": amount(interest)}))
+                .collect::<Vec<_>>(),
+        }),
+    };
+    lendkit::json::respond(200, &body)
 }
 
 #[cfg(target_arch = "wasm32")]

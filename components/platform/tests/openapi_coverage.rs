@@ -21,6 +21,7 @@ const COMPONENTS: &[(&str, &[Route])] = &[
     ("payments", payments::ROUTES),
     ("loans", loans::ROUTES),
     ("close-of-business", close_of_business::ROUTES),
+    ("accrual", accrual::ROUTES),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

@@ -29,6 +29,9 @@ impl ApiArgs {
     }
 }
 
+/// Most times [`Client::post_retrying`] sends one request.
+pub const ATTEMPTS_MAX: u32 = 6;
+
 /// Exit code of a command that did what it was asked.
 pub const EXIT_OK: i32 = 0;
 /// Exit code when a file cannot be read or the platform cannot be reached.
@@ -93,6 +96,24 @@ impl Client {
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         Ok((status, text))
+    }
+
+    /// POSTs a JSON `body` to `path` until the platform answers other than busy (a 5xx or
+    /// 429, or unreachable), at most [`ATTEMPTS_MAX`] times, backing off: the status and
+    /// text of its last answer, or why there was none.
+    pub fn post_retrying(&self, path: &str, body: &Value) -> Result<(u16, String), String> {
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS_MAX {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(200 << attempt.min(4)));
+            }
+            match self.try_post_json(path, body) {
+                Ok((status, text)) if status >= 500 || status == 429 => last = text,
+                Ok(answer) => return Ok(answer),
+                Err(error) => last = error,
+            }
+        }
+        Err(format!("gave up after {ATTEMPTS_MAX} attempts: {last}"))
     }
 
     /// POSTs `body` of `content_type` to `path`; the answer's JSON, or the exit code after

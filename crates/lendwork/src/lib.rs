@@ -7,6 +7,7 @@
 //! [`capabilities`] backed by [`kv`] stores chosen in the [`runtime_config`].
 #![deny(missing_docs)]
 
+pub mod accrue_cli;
 pub mod api_client;
 pub mod app;
 pub mod bench;

@@ -30,8 +30,6 @@ pub use crate::api_client::{EXIT_IO, EXIT_OK, EXIT_REFUSED};
 
 /// Most rows the route takes in one request.
 pub const CHUNK_MAX: usize = 500;
-/// Most times one chunk is sent before the import gives up.
-pub const ATTEMPTS_MAX: u32 = 6;
 /// Refused rows printed in full (all are counted).
 pub const REFUSALS_SHOWN: usize = 50;
 /// Fields that are whole numbers in a CSV file.
@@ -132,20 +130,10 @@ struct Done {
 
 /// Sends one chunk until the platform takes it (or refuses it for good).
 fn send(client: &Client, rows: &[Value]) -> Result<Value, String> {
-    let body = json!({ "loans": rows });
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS_MAX {
-        if attempt > 0 {
-            std::thread::sleep(Duration::from_millis(200 << attempt.min(4)));
-        }
-        match client.try_post_json("/v1/loans/import", &body) {
-            Ok((200, text)) => return serde_json::from_str(&text).map_err(|e| e.to_string()),
-            Ok((status, text)) if status >= 500 || status == 429 => last = text,
-            Ok((_, text)) => return Err(text),
-            Err(error) => last = error,
-        }
+    match client.post_retrying("/v1/loans/import", &json!({ "loans": rows }))? {
+        (200, text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        (_, text) => Err(text),
     }
-    Err(format!("gave up after {ATTEMPTS_MAX} attempts: {last}"))
 }
 
 /// Runs `lendwork loans`; the process exit code.

@@ -33,6 +33,8 @@ enum Command {
     Policy(lendwork::policy_cli::PolicyArgs),
     /// Servicing: import loans with their balances.
     Loans(lendwork::loans_cli::LoansArgs),
+    /// Servicing: accrue every loan through a day, with a progress bar.
+    Accrue(lendwork::accrue_cli::AccrueArgs),
     /// Runs the benchmarks and prints (optionally writes) their figures.
     Bench(lendwork::bench::BenchArgs),
     /// The benchmarks' baseline: a bare HTTP server without WebAssembly.
@@ -220,6 +222,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Decisions(args) => std::process::exit(lendwork::decisions_cli::run(&args)),
         Command::Policy(args) => std::process::exit(lendwork::policy_cli::run(&args)),
         Command::Loans(args) => std::process::exit(lendwork::loans_cli::run(&args)),
+        Command::Accrue(args) => std::process::exit(lendwork::accrue_cli::run(&args)),
         other => other,
     };
     init_logging(&command);
@@ -246,7 +249,8 @@ fn run(cli: Cli) -> Result<()> {
             | Command::Sanctions(_)
             | Command::Decisions(_)
             | Command::Policy(_)
-            | Command::Loans(_) => Ok(()),
+            | Command::Loans(_)
+            | Command::Accrue(_) => Ok(()),
         }
     })
 }

@@ -26,6 +26,8 @@ use lendmath::money::Money;
 use servicing::Loan;
 use servicing::accounts;
 
+pub mod accrual;
+pub mod books;
 pub mod calendar;
 pub mod views;
 
@@ -59,6 +61,10 @@ pub struct Entry {
 pub enum Decision<T> {
     /// Commit the loan as changed, with this entry.
     Write(Box<Loan>, Entry, T),
+    /// Commit the loan as changed, with this entry, if the change moves money on its book;
+    /// when it moves none, write nothing and answer the changed loan (`written` false) —
+    /// for a change any later event replays the same, such as advancing to a calendar date.
+    WriteIfMoving(Box<Loan>, Entry, T),
     /// Nothing to write (the change was made before): answer this.
     Keep(T),
 }
@@ -69,8 +75,10 @@ pub struct Changed<T> {
     pub value: T,
     /// The loan after the change.
     pub loan: Loan,
-    /// False when nothing was written (the change was there already).
+    /// False when nothing was written (the change was there already, or moved no money).
     pub written: bool,
+    /// The book's newest entry after the change.
+    pub sequence: u64,
 }
 
 fn storage_problem(error: &wit::LedgerError) -> Problem {
@@ -141,22 +149,33 @@ pub fn change<T>(
     loan_id: &str,
     mut decide: impl FnMut(Option<Loan>) -> Result<Decision<T>, Problem>,
 ) -> Result<Changed<T>, Problem> {
+    let kv = lendkit::idempotency::open(calendar::STORE)?;
     for _ in 0..ATTEMPTS_MAX {
         let (loan, sequence, balances) = read_snapshot(loan_id)?;
-        let (loan, entry, value) = match decide(loan.clone())? {
+        let (loan, entry, value, moving_only) = match decide(loan.clone())? {
             Decision::Keep(value) => {
                 let loan = loan.ok_or_else(|| Problem::not_found("no such loan"))?;
                 return Ok(Changed {
                     value,
                     loan,
                     written: false,
+                    sequence,
                 });
             }
-            Decision::Write(loan, entry, value) => (*loan, entry, value),
+            Decision::Write(loan, entry, value) => (*loan, entry, value, false),
+            Decision::WriteIfMoving(loan, entry, value) => (*loan, entry, value, true),
         };
         let targets = accounts::targets(&loan.terms, &loan.position)
             .map_err(|e| Problem::internal(e.to_string()))?;
         let lines = accounts::lines(&loan.terms, &targets, &balances);
+        if moving_only && lines.is_empty() {
+            return Ok(Changed {
+                value,
+                loan,
+                written: false,
+                sequence,
+            });
+        }
         let journal = wit::JournalEntry {
             id: entry.id,
             effective_date: entry.date.to_string(),
@@ -174,12 +193,16 @@ pub fn change<T>(
                 })
                 .collect(),
         };
+        // Counted before it commits, so the daily accrual never misses a change (see
+        // `portfolio::accrual`).
+        lendstore::Kv::increment(&kv, &portfolio::partition::moved_key(loan_id), 1)?;
         match book_state::commit(loan_id, sequence, &journal, &loan.to_state()) {
             Ok(receipt) => {
                 return Ok(Changed {
                     value,
                     loan,
                     written: !receipt.replayed,
+                    sequence: receipt.sequence,
                 });
             }
             Err(CommitError::Stale(_)) => continue,

@@ -253,8 +253,8 @@ impl<B: Books> Accrual<'_, B> {
         let adjustment = recognised - kept.recognised;
         if adjustment != 0 {
             kept.add_figure(day, adjustment);
-            self.summary.interest += adjustment;
-            self.summary.adjustments += adjustment;
+            self.summary
+                .accrue(kept.record.currency.code(), adjustment, true);
         }
         kept.recognised = recognised;
         kept.record = record;
@@ -268,7 +268,8 @@ impl<B: Books> Accrual<'_, B> {
             kept.add_figure(day.date, day.interest);
             kept.recognised += day.interest;
             self.summary.loan_days += 1;
-            self.summary.interest += day.interest;
+            self.summary
+                .accrue(kept.record.currency.code(), day.interest, false);
         }
     }
 }

@@ -2,6 +2,8 @@
 //! compare-and-swap, holding every loan of the partition as the daily accrual keeps it and
 //! the summaries of the last runs that accrued it.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use lendkit::Problem;
 use serde::{Deserialize, Serialize};
@@ -90,10 +92,10 @@ pub struct Summary {
     pub loans: u64,
     /// Loan-days accrued.
     pub loan_days: u64,
-    /// Interest accrued, minor units (day figures and adjustments).
-    pub interest: i64,
-    /// Of which adjustments of records taken again, minor units.
-    pub adjustments: i64,
+    /// Interest accrued by currency code, minor units (day figures and adjustments).
+    pub interest: BTreeMap<String, i64>,
+    /// Of which adjustments of records taken again, by currency code, minor units.
+    pub adjustments: BTreeMap<String, i64>,
     /// Loans' books advanced to a calendar date.
     pub advanced: u64,
     /// Loans that could not be accrued.
@@ -116,12 +118,25 @@ impl Summary {
     pub fn add(&mut self, other: &Summary) {
         self.loans += other.loans;
         self.loan_days += other.loan_days;
-        self.interest += other.interest;
-        self.adjustments += other.adjustments;
+        for (currency, amount) in &other.interest {
+            add_to(&mut self.interest, currency, *amount);
+        }
+        for (currency, amount) in &other.adjustments {
+            add_to(&mut self.adjustments, currency, *amount);
+        }
         self.advanced += other.advanced;
         self.failed += other.failed;
         for failure in &other.failures {
             self.fail_kept(failure.clone());
+        }
+    }
+
+    /// Adds a day figure (or, when `adjustment`, an adjustment) of `amount` minor units in
+    /// `currency`.
+    pub fn accrue(&mut self, currency: &str, amount: i64, adjustment: bool) {
+        add_to(&mut self.interest, currency, amount);
+        if adjustment {
+            add_to(&mut self.adjustments, currency, amount);
         }
     }
 
@@ -134,6 +149,15 @@ impl Summary {
     fn fail_kept(&mut self, failure: Failure) {
         if self.failures.len() < FAILURES_KEPT {
             self.failures.push(failure);
+        }
+    }
+}
+
+fn add_to(sums: &mut BTreeMap<String, i64>, currency: &str, amount: i64) {
+    match sums.get_mut(currency) {
+        Some(sum) => *sum += amount,
+        None => {
+            sums.insert(currency.to_string(), amount);
         }
     }
 }

@@ -167,7 +167,11 @@ fn portfolio(semantics: Semantics, loans: usize) -> (Rc<SimKv>, Rc<SimBooks>, Ve
     let ids: Vec<String> = (0..loans).map(|n| format!("loan-{n:04}")).collect();
     for (n, id) in ids.iter().enumerate() {
         let n = n as i64;
-        books.book(id, terms(50_000 + 7_919 * n, 6 + n % 19, 9_000 + 400 * n));
+        let mut terms = terms(50_000 + 7_919 * n, 6 + n % 19, 9_000 + 400 * n);
+        if n % 10 == 9 {
+            terms.currency = Currency::from_code("EUR").unwrap();
+        }
+        books.book(id, terms);
     }
     books.other("cash-book");
     (kv, books, ids)
@@ -184,7 +188,7 @@ fn run_day(kv: &SimKv, books: &SimBooks, day: NaiveDate, start: u32) -> run::Run
 fn every_loan_accrues_each_day_once_and_its_figures_add_up_to_what_its_book_recognises() {
     for semantics in SEMANTICS {
         let (kv, books, ids) = portfolio(semantics, 30);
-        let mut total = 0;
+        let mut total: BTreeMap<String, i64> = BTreeMap::new();
         let mut day = date(2026, 1, 1);
         while day <= date(2026, 3, 20) {
             // Payments come in during the day, before it is closed: some on the day, one
@@ -208,15 +212,18 @@ fn every_loan_accrues_each_day_once_and_its_figures_add_up_to_what_its_book_reco
                 "{semantics:?} {day}"
             );
             assert_eq!(run.totals.loans, ids.len() as u64);
-            total += run.totals.interest;
-            let mut recognised = 0;
+            for (currency, amount) in &run.totals.interest {
+                *total.entry(currency.clone()).or_default() += amount;
+            }
+            let mut recognised: BTreeMap<String, i64> = BTreeMap::new();
             for id in &ids {
                 let kept = kept(&kv, id);
                 let loan = books.loan(id);
                 assert_eq!(kept.record.through, next(day), "{semantics:?} {id}");
                 let by_book = recognised_by_book(&loan, next(day));
                 assert_eq!(kept.recognised, by_book, "{semantics:?} {id} {day}");
-                recognised += by_book;
+                let currency = loan.terms.currency.code().to_string();
+                *recognised.entry(currency).or_default() += by_book;
             }
             assert_eq!(total, recognised, "{semantics:?} {day}");
             day = next(day);
@@ -292,7 +299,10 @@ fn a_day_run_again_or_raced_by_another_host_accrues_nothing_twice() {
             .iter()
             .map(|id| recognised_by_book(&books.loan(id), next(day)))
             .sum();
-        assert_eq!(run.totals.interest, total, "{semantics:?}");
+        assert_eq!(
+            run.totals.interest["USD"] + run.totals.interest["EUR"],
+            total
+        );
     }
 }
 
