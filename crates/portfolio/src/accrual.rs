@@ -37,22 +37,19 @@ pub const STEPS_MAX: u32 = 64;
 /// Lost races on a block before its accrual gives up (retryable).
 const ATTEMPTS: u32 = 8;
 
-/// Accrues every loan of `partition` through `as_of`, its registry shard listing
-/// `shard_books`, at `now` (Unix seconds); the partition's summary of this run (the one
-/// stored, when the partition had been accrued through `as_of` already).
+/// Accrues every loan of `partition` — `members`, the books its registry shard lists in
+/// it (see [`crate::partition::by_partition`]) — through `as_of`, at `now` (Unix seconds);
+/// the partition's summary of this run (the one stored, when the partition had been
+/// accrued through `as_of` already).
 pub fn accrue_partition<K: Kv, B: Books>(
     kv: &K,
     books: &B,
     partition: Partition,
     as_of: NaiveDate,
     now: i64,
-    shard_books: &[String],
+    members: &[String],
 ) -> Result<Summary, Problem> {
-    let members: Vec<&str> = shard_books
-        .iter()
-        .map(String::as_str)
-        .filter(|id| Partition::of(id) == partition)
-        .collect();
+    let members: Vec<&str> = members.iter().map(String::as_str).collect();
     if members.is_empty() {
         // Nothing to accrue: the block is not even read.
         return Ok(Summary {

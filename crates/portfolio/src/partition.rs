@@ -3,6 +3,8 @@
 //! on every host and in every version, so any invocation finds a loan's partition from its
 //! id alone.
 
+use std::collections::BTreeMap;
+
 use ledger_core::REGISTRY_SHARDS;
 use ledger_core::keys::registry_shard;
 use sha2::{Digest, Sha256};
@@ -51,6 +53,15 @@ impl Partition {
     pub fn block_key(self) -> String {
         format!("accrual/block/{}", self.name())
     }
+}
+
+/// `books` grouped by partition, each group in the order given (hashing every id once).
+pub fn by_partition(books: Vec<String>) -> BTreeMap<Partition, Vec<String>> {
+    let mut groups: BTreeMap<Partition, Vec<String>> = BTreeMap::new();
+    for id in books {
+        groups.entry(Partition::of(&id)).or_default().push(id);
+    }
+    groups
 }
 
 /// The key of loan `id`'s change counter: every change of its book increments it before

@@ -3,6 +3,8 @@
 //! invocations on any number of hosts, and whose totals add each partition's summary
 //! exactly once.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use ledger_core::keys::{decode_registry, registry_key};
 use lendkit::Problem;
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::Books;
 use crate::accrual::accrue_partition;
 use crate::block::{Block, Summary};
-use crate::partition::{PARTITIONS, Partition};
+use crate::partition::{PARTITIONS, Partition, by_partition};
 
 /// Lost races on a run record before a slice gives up (retryable).
 const ATTEMPTS: u32 = 64;
@@ -101,7 +103,7 @@ pub fn work<K: Kv, B: Books>(
             Ok(Change::Write(run.encode(), run))
         }
     })?;
-    let mut registry: Option<(u32, Vec<String>)> = None;
+    let mut registry: Option<(u32, BTreeMap<Partition, Vec<String>>)> = None;
     // Partitions accrued but not yet marked done: marked together, once per shard (an
     // accrual done again after a lost mark changes nothing, so batching loses nothing).
     let mut accrued: Vec<(Partition, Summary)> = Vec::new();
@@ -118,10 +120,13 @@ pub fn work<K: Kv, B: Books>(
             if !accrued.is_empty() {
                 run = mark_done(kv, as_of, &std::mem::take(&mut accrued), now())?;
             }
-            registry = Some((shard, shard_books(kv, shard)?));
+            registry = Some((shard, by_partition(shard_books(kv, shard)?)));
         }
-        let books_of_shard = &registry.as_ref().expect("just read").1;
-        let summary = accrue_partition(kv, books, partition, as_of, now(), books_of_shard)?;
+        let members = registry
+            .as_ref()
+            .and_then(|(_, groups)| groups.get(&partition))
+            .map_or(&[][..], Vec::as_slice);
+        let summary = accrue_partition(kv, books, partition, as_of, now(), members)?;
         accrued.push((partition, summary));
     }
     if !accrued.is_empty() {

@@ -197,6 +197,26 @@ impl HostConfig {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
     }
+
+    /// Runs `component`'s cron handler once (`lendwork trigger cron`) over the stores a
+    /// stopped host of this configuration left in `state_dir`.
+    pub fn cron_once(&self, state_dir: &Path, component: &str) -> std::process::Output {
+        let root = workspace_root();
+        let mut command = Command::new(host_binary());
+        command
+            .current_dir(&root)
+            .args(["trigger", "cron", component, "--from"])
+            .arg(root.join(&self.manifest))
+            .arg("--state-dir")
+            .arg(state_dir)
+            .arg("--runtime-config-file")
+            .arg(state_dir.join("runtime-config.toml"))
+            .env("LENDWORK_CACHE_DIR", root.join("target").join("compiled"));
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command.output().expect("the lendwork binary runs")
+    }
 }
 
 /// A running test host. Dropping it kills the process.

@@ -351,3 +351,65 @@ fn only_operations_run_an_accrual_and_bad_requests_change_nothing() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json(), run);
 }
+
+#[test]
+fn the_schedule_closes_every_day_that_has_ended_in_order() {
+    let today = chrono::Utc::now().date_naive();
+    let behind = today.checked_sub_days(Days::new(4)).unwrap();
+    // A calendar left four days behind today: a day closed while replaying it, then the
+    // host stopped; from then on a production configuration, whose schedule catches up.
+    let replay = HostConfig::platform()
+        .env("SPIN_VARIABLE_BUSINESS_DATE", &behind.to_string())
+        .with_backend(Backend::Sqlite);
+    let host = Host::start(replay);
+    let loan = import_one(
+        &host,
+        import_row(&unique("cron"), "1000.00", "12", "88.85", 12, "2026-04-01"),
+    );
+    close(&host, behind);
+    let before = read(&host, &format!("/v1/loans/{loan}/accruals"));
+    assert_eq!(before["accrued_through"], behind.to_string(), "{before}");
+    let (_, state) = host.stop();
+
+    let production = HostConfig::platform().with_backend(Backend::Sqlite);
+    let ran = production.cron_once(state.path(), "close-of-business");
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    // With the days closed, the accrual's schedule finds its run finished.
+    let ran = production.cron_once(state.path(), "accrual");
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+
+    let host = Host::start_on(production, state);
+    let calendar = read(&host, "/v1/servicing/business-date");
+    assert_eq!(calendar["business_date"], today.to_string(), "{calendar}");
+    let yesterday = today.pred_opt().unwrap();
+    assert_eq!(
+        calendar["last_closed"]["date"],
+        yesterday.to_string(),
+        "{calendar}"
+    );
+    assert_eq!(calendar["last_closed"]["by"], "schedule", "{calendar}");
+    let mut day = next(behind);
+    while day < today {
+        let run = read(&host, &format!("/v1/servicing/accruals/{day}"));
+        assert_eq!(run["finished"], true, "{run}");
+        assert_eq!(run["loan_days"], 1, "{day}: {run}");
+        day = next(day);
+    }
+    let after = read(&host, &format!("/v1/loans/{loan}/accruals"));
+    assert_eq!(after["accrued_through"], yesterday.to_string(), "{after}");
+    let days = after["days"].as_array().unwrap();
+    assert_eq!(
+        days.last().unwrap()["date"],
+        yesterday.to_string(),
+        "{after}"
+    );
+    trial_balanced(&host);
+}

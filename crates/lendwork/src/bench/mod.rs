@@ -12,8 +12,11 @@
 //! * `swap` — a policy hot swap in the middle of the pipeline's load;
 //! * `servicing` — importing a portfolio, payments spread over 10,000 loans and to one
 //!   loan, offers accepted and booked, on SQLite;
+//! * `accrual` — the daily accrual of portfolios of 100,000, 300,000 and 1,000,000
+//!   imported loans on SQLite (the first run, then the nightly one);
 //! * `math` — lending math natively against the same code inside a component.
 
+mod accrual;
 mod child;
 mod load;
 mod origination;
@@ -36,8 +39,8 @@ pub use report::{Report, Summary};
 /// Arguments of `lendwork bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Benchmarks to run: instantiate, http, kv, ledger, origination, swap, servicing, math
-    /// (default: all).
+    /// Benchmarks to run: instantiate, http, kv, ledger, origination, swap, servicing,
+    /// accrual, math (default: all).
     #[arg(value_delimiter = ',')]
     pub only: Vec<String>,
     /// Write the figures as Markdown to this file (e.g. BENCHMARKS.md).
@@ -46,6 +49,9 @@ pub struct BenchArgs {
     /// Smaller runs, for a quick look (figures are noisier).
     #[arg(long)]
     pub quick: bool,
+    /// Portfolio sizes of the accrual benchmark (divided by 10 with `--quick`).
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000, 300_000, 1_000_000])]
+    pub accrual_loans: Vec<usize>,
 }
 
 /// Runs the selected benchmarks and prints (and optionally writes) the report.
@@ -74,6 +80,10 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     }
     if wants("servicing") {
         servicing::run(&mut report, 20_000 / scale, 100_000 / scale).await?;
+    }
+    if wants("accrual") {
+        let sizes: Vec<usize> = args.accrual_loans.iter().map(|n| n / scale).collect();
+        accrual::run(&mut report, &sizes).await?;
     }
     if wants("math") {
         scenarios::math(&mut report, 2_000 / scale as u32).await?;

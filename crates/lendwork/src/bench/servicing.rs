@@ -20,7 +20,7 @@ use super::scenarios::PLATFORM_STORES;
 /// Connections of every scenario.
 const CONNECTIONS: usize = 16;
 /// Operations key of the benchmark host.
-const OPERATIONS_KEY: &str = "bench-operations-key";
+pub(super) const OPERATIONS_KEY: &str = "bench-operations-key";
 /// The business date the host runs on; payments are dated on or before it.
 const TODAY: &str = "2026-06-30";
 /// Rows per import request (the route takes up to 500).
@@ -30,14 +30,19 @@ const SPREAD_LOANS: usize = 10_000;
 /// Payments to the one loan (it holds its first 24 installments' worth and more).
 const ONE_LOAN_MAX: usize = 1_500;
 
-fn keys() -> String {
+pub(super) fn keys() -> String {
     format!(
         "operations:{OPERATIONS_KEY};applicant:{APPLICANT_KEY};admin:{}",
         origination::ADMIN_KEY
     )
 }
 
-fn post(path: String, key: &str, body: Value, extra: Option<(&'static str, String)>) -> Planned {
+pub(super) fn post(
+    path: String,
+    key: &str,
+    body: Value,
+    extra: Option<(&'static str, String)>,
+) -> Planned {
     let mut headers = vec![
         ("content-type", "application/json".to_string()),
         ("authorization", format!("Bearer {key}")),
@@ -120,24 +125,13 @@ fn payment(loan: &str, key: String) -> Planned {
     )
 }
 
-/// The servicing scenarios; `payments` spread postings (a quarter of them to one loan),
-/// `portfolio` loans imported.
-pub async fn run(report: &mut Report, payments: usize, portfolio: usize) -> Result<()> {
-    let keys = keys();
-    let host = ChildHost::start(
-        std::path::Path::new("spin.toml"),
-        PLATFORM_STORES,
-        "spin",
-        &[
-            ("SPIN_VARIABLE_API_KEYS", keys.as_str()),
-            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
-            ("SPIN_VARIABLE_BUSINESS_DATE", TODAY),
-        ],
-    )?;
-    let address = host.address;
-
-    // The portfolio, in chunks of 250 rows, 16 requests at once (as `lendwork loans
-    // import` sends a file).
+/// Imports the portfolio's first `portfolio` loans ([`row`]) in chunks of [`CHUNK`] rows,
+/// [`CONNECTIONS`] requests at once (as `lendwork loans import` sends a file); the loans'
+/// ids and how long it took.
+pub(super) async fn import(
+    address: SocketAddr,
+    portfolio: usize,
+) -> Result<(Vec<String>, std::time::Duration)> {
     let chunks: Vec<Planned> = (0..portfolio)
         .step_by(CHUNK)
         .map(|first| {
@@ -166,6 +160,26 @@ pub async fn run(report: &mut Report, payments: usize, portfolio: usize) -> Resu
         "{} loans booked of {portfolio}",
         loans.len()
     );
+    Ok((loans, took))
+}
+
+/// The servicing scenarios; `payments` spread postings (a quarter of them to one loan),
+/// `portfolio` loans imported.
+pub async fn run(report: &mut Report, payments: usize, portfolio: usize) -> Result<()> {
+    let keys = keys();
+    let host = ChildHost::start(
+        std::path::Path::new("spin.toml"),
+        PLATFORM_STORES,
+        "spin",
+        &[
+            ("SPIN_VARIABLE_API_KEYS", keys.as_str()),
+            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
+            ("SPIN_VARIABLE_BUSINESS_DATE", TODAY),
+        ],
+    )?;
+    let address = host.address;
+
+    let (loans, took) = import(address, portfolio).await?;
     report.row(
         "servicing",
         &format!("import of {portfolio} loans, SQLite ({CHUNK} a request, {CONNECTIONS} at once)"),
