@@ -85,11 +85,15 @@ mod tests {
 
     #[test]
     fn shards_are_stable_and_spread() {
-        let mut seen = [0u32; REGISTRY_SHARDS as usize];
-        for n in 0..6400 {
-            seen[registry_shard(&format!("loan-{n:04}")) as usize] += 1;
+        let mut seen = vec![0u32; REGISTRY_SHARDS as usize];
+        for n in 0..409_600 {
+            seen[registry_shard(&format!("loan-{n:06}")) as usize] += 1;
         }
-        assert!(seen.iter().all(|&count| count > 50), "{seen:?}");
+        // About a hundred each.
+        assert!(
+            seen.iter().all(|&count| (50..200).contains(&count)),
+            "{seen:?}"
+        );
         assert_eq!(registry_shard("loan-0042"), registry_shard("loan-0042"));
     }
 

@@ -126,6 +126,13 @@ pub fn backoff(attempt: u32) -> Duration {
 /// matched by key, a key missing from the answer is absent, and a failed or inconsistent
 /// batch is read again one key at a time (Spin's Redis store cannot do `get-many`).
 pub fn get_many<K: Kv>(kv: &K, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+    if keys.len() > GET_MANY_KEYS_MAX {
+        let mut values = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(GET_MANY_KEYS_MAX) {
+            values.extend(get_many(kv, chunk)?);
+        }
+        return Ok(values);
+    }
     match keys {
         [] => return Ok(Vec::new()),
         // One key is one `get`: Spin's Redis store answers key names to a one-key batch.
@@ -139,6 +146,9 @@ pub fn get_many<K: Kv>(kv: &K, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, 
     }
     keys.iter().map(|key| kv.get(key)).collect()
 }
+
+/// Keys one `get-many` asks for at most (hosts cap a batch; `lendwork` at 1,000).
+pub const GET_MANY_KEYS_MAX: usize = 500;
 
 /// Matches a batch answer to the keys asked, or `None` when it names a key not asked, names
 /// one twice, or answers an existing key without its value.

@@ -2,7 +2,7 @@
 //! through `POST /v1/servicing/accruals` (role `operations`).
 //!
 //! ```text
-//! $ LENDWORK_API_KEY=… lendwork accrue --as-of 2026-12-01 [--concurrency 2]
+//! $ LENDWORK_API_KEY=… lendwork accrue --as-of 2026-12-01 [--concurrency 4]
 //! ```
 //!
 //! `--concurrency` clients post slices at once (each slice works for the platform's
@@ -29,8 +29,8 @@ pub struct AccrueArgs {
     /// The day to accrue through (not after the business date).
     #[arg(long)]
     as_of: NaiveDate,
-    /// Slices in flight at once.
-    #[arg(long, default_value_t = 2)]
+    /// Slices in flight at once (their durable writes overlap).
+    #[arg(long, default_value_t = 4)]
     concurrency: usize,
     #[command(flatten)]
     api: ApiArgs,

@@ -152,6 +152,7 @@ pub fn change<T>(
     let kv = lendkit::idempotency::open(calendar::STORE)?;
     for _ in 0..ATTEMPTS_MAX {
         let (loan, sequence, balances) = read_snapshot(loan_id)?;
+        let booked = loan.is_some();
         let (loan, entry, value, moving_only) = match decide(loan.clone())? {
             Decision::Keep(value) => {
                 let loan = loan.ok_or_else(|| Problem::not_found("no such loan"))?;
@@ -193,9 +194,12 @@ pub fn change<T>(
                 })
                 .collect(),
         };
-        // Counted before it commits, so the daily accrual never misses a change (see
-        // `portfolio::accrual`).
-        lendstore::Kv::increment(&kv, &portfolio::partition::moved_key(loan_id), 1)?;
+        // A change of a booked loan is counted before it commits, so the daily accrual
+        // never misses one (see `portfolio::accrual`); a booking needs no count: the accrual
+        // reads a loan's book when it first meets it.
+        if booked {
+            lendstore::Kv::increment(&kv, &portfolio::partition::moved_key(loan_id), 1)?;
+        }
         match book_state::commit(loan_id, sequence, &journal, &loan.to_state()) {
             Ok(receipt) => {
                 return Ok(Changed {

@@ -37,8 +37,8 @@ pub const STEPS_MAX: u32 = 64;
 /// Lost races on a block before its accrual gives up (retryable).
 const ATTEMPTS: u32 = 8;
 
-/// Accrues every loan of `partition` — `members`, the books its registry shard lists in
-/// it (see [`crate::partition::by_partition`]) — through `as_of`, at `now` (Unix seconds);
+/// Accrues every loan of `partition` — `members`, the books its registry shard lists —
+/// through `as_of`, at `now` (Unix seconds);
 /// the partition's summary of this run (the one stored, when the partition had been
 /// accrued through `as_of` already).
 pub fn accrue_partition<K: Kv, B: Books>(

@@ -15,6 +15,8 @@ pub const RECENT_DAYS_KEPT: usize = 40;
 pub const RUNS_KEPT: usize = 8;
 /// Failures kept in a summary (the count is always exact).
 pub const FAILURES_KEPT: usize = 100;
+/// The first byte of a stored block: its format's version.
+const FORMAT: u8 = 1;
 
 /// A partition's records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,15 +165,20 @@ fn add_to(sums: &mut BTreeMap<String, i64>, currency: &str, amount: i64) {
 }
 
 impl Block {
-    /// The block stored as `bytes`.
+    /// The block stored as `bytes`: a format byte, then the block in postcard (compact
+    /// binary: a million loans' records are read and written every night).
     pub fn decode(bytes: &[u8]) -> Result<Block, Problem> {
-        serde_json::from_slice(bytes)
-            .map_err(|_| Problem::internal("a partition's accrual records are unreadable"))
+        let unreadable = || Problem::internal("a partition's accrual records are unreadable");
+        match bytes.split_first() {
+            Some((&FORMAT, rest)) => postcard::from_bytes(rest).map_err(|_| unreadable()),
+            _ => Err(unreadable()),
+        }
     }
 
     /// The block as stored.
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a block always serialises")
+        let bytes = vec![FORMAT];
+        postcard::to_extend(self, bytes).expect("a block always serialises")
     }
 
     /// The summary of the run through `as_of`, if one accrued the partition.

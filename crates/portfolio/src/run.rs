@@ -3,8 +3,6 @@
 //! invocations on any number of hosts, and whose totals add each partition's summary
 //! exactly once.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use ledger_core::keys::{decode_registry, registry_key};
 use lendkit::Problem;
@@ -14,10 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::Books;
 use crate::accrual::accrue_partition;
 use crate::block::{Block, Summary};
-use crate::partition::{PARTITIONS, Partition, by_partition};
+use crate::partition::{PARTITIONS, Partition};
 
 /// Lost races on a run record before a slice gives up (retryable).
 const ATTEMPTS: u32 = 64;
+/// Partitions a slice marks done in the run at once.
+const MARK_EVERY: usize = 32;
 
 /// The key of the run through `as_of`.
 pub fn run_key(as_of: NaiveDate) -> String {
@@ -103,8 +103,7 @@ pub fn work<K: Kv, B: Books>(
             Ok(Change::Write(run.encode(), run))
         }
     })?;
-    let mut registry: Option<(u32, BTreeMap<Partition, Vec<String>>)> = None;
-    // Partitions accrued but not yet marked done: marked together, once per shard (an
+    // Partitions accrued but not yet marked done, marked [`MARK_EVERY`] at a time (an
     // accrual done again after a lost mark changes nothing, so batching loses nothing).
     let mut accrued: Vec<(Partition, Summary)> = Vec::new();
     for step in 0..PARTITIONS {
@@ -115,19 +114,12 @@ pub fn work<K: Kv, B: Books>(
         if run.is_done(partition) {
             continue;
         }
-        let shard = partition.shard();
-        if registry.as_ref().is_none_or(|(s, _)| *s != shard) {
-            if !accrued.is_empty() {
-                run = mark_done(kv, as_of, &std::mem::take(&mut accrued), now())?;
-            }
-            registry = Some((shard, by_partition(shard_books(kv, shard)?)));
-        }
-        let members = registry
-            .as_ref()
-            .and_then(|(_, groups)| groups.get(&partition))
-            .map_or(&[][..], Vec::as_slice);
-        let summary = accrue_partition(kv, books, partition, as_of, now(), members)?;
+        let members = shard_books(kv, partition.shard())?;
+        let summary = accrue_partition(kv, books, partition, as_of, now(), &members)?;
         accrued.push((partition, summary));
+        if accrued.len() == MARK_EVERY {
+            run = mark_done(kv, as_of, &std::mem::take(&mut accrued), now())?;
+        }
     }
     if !accrued.is_empty() {
         run = mark_done(kv, as_of, &accrued, now())?;

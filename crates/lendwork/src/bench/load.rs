@@ -18,6 +18,7 @@ use indicatif::ProgressBar;
 const MAX_RETRIES: u32 = 100;
 
 /// One request to send.
+#[derive(Clone)]
 pub struct Planned {
     /// HTTP method.
     pub method: http::Method,

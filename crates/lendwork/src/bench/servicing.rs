@@ -17,6 +17,8 @@ use super::origination::{self, APPLICANT_KEY, HASH_KEY};
 use super::report::{Report, Summary, us};
 use super::scenarios::PLATFORM_STORES;
 
+/// Most times one request is sent when the platform answers 503.
+const RETRIES_MAX: u32 = 6;
 /// Connections of every scenario.
 const CONNECTIONS: usize = 16;
 /// Operations key of the benchmark host.
@@ -97,7 +99,16 @@ async fn all(
                 let Some((index, planned)) = next else {
                     return Ok::<_, anyhow::Error>(());
                 };
-                let (status, body) = load::once(address, planned).await?;
+                // A request the platform could not finish in time is sent again, as
+                // `lendwork loans import` does (an import books nothing twice).
+                let mut attempts = 0;
+                let (status, body) = loop {
+                    let (status, body) = load::once(address, planned.clone()).await?;
+                    attempts += 1;
+                    if status != 503 || attempts == RETRIES_MAX {
+                        break (status, body);
+                    }
+                };
                 if !(200..300).contains(&status) {
                     bail!("answered {status}: {}", String::from_utf8_lossy(&body));
                 }
