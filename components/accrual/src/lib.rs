@@ -85,16 +85,4 @@ fn handle(request: spin_sdk::http::Request) -> spin_sdk::http::Response {
     lendkit::serve(COMPONENT, ROUTES, &request)
 }
 
-/// The cron trigger's entry.
-#[cfg(target_arch = "wasm32")]
-mod cron {
-    struct Schedule;
-
-    impl lendcron::Guest for Schedule {
-        fn handle_cron_event(_metadata: lendcron::Metadata) -> Result<(), lendcron::Error> {
-            super::scheduled().map_err(|problem| lendcron::Error::Other(problem.title.clone()))
-        }
-    }
-
-    lendcron::export_cron!(Schedule);
-}
+lendcron::cron_job!(crate::scheduled);

@@ -1,5 +1,11 @@
 //! Helpers for the servicing suites: imported loans, payments, reads.
 
+use chrono::NaiveDate;
+use lendmath::accrual;
+use lendmath::daycount::DayCount;
+use lendmath::money::{Currency, Money};
+use lendmath::rate::AnnualRate;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::{Host, OPERATIONS_KEY, Reply};
@@ -131,4 +137,28 @@ pub fn cents(text: &str) -> i64 {
 pub fn text(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
+}
+
+/// Interest on `principal` cents at `rate` % actual/365 (the consumer product's day count)
+/// from `from` to `to` (dates `YYYY-MM-DD`), exact (not rounded), from the money library.
+pub fn interest_exact(principal: i64, rate: &str, from: &str, to: &str) -> Decimal {
+    let date = |text: &str| text.parse::<NaiveDate>().unwrap();
+    accrual::accrue(
+        Money::from_minor(principal, Currency::USD),
+        AnnualRate::parse_percent(rate).unwrap(),
+        DayCount::Actual365Fixed,
+        date(from),
+        date(to),
+        &[],
+    )
+    .unwrap()
+    .interest_exact
+}
+
+/// An exact amount rounded half-up to cents, as bills and accruals round interest.
+pub fn to_cents(exact: Decimal) -> i64 {
+    accrual::ACCRUAL_ROUNDING
+        .round_money(exact, Currency::USD)
+        .unwrap()
+        .to_minor()
 }

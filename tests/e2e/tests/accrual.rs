@@ -5,13 +5,9 @@
 //! drives a run to its end; who may run and read it.
 
 use chrono::{Days, NaiveDate};
-use lendmath::accrual;
-use lendmath::daycount::DayCount;
 use lendmath::money::{Currency, Money};
-use lendmath::rate::AnnualRate;
 use lendwork_e2e::servicing::*;
 use lendwork_e2e::{Backend, Host, HostConfig, OPERATIONS_KEY, RISK_KEY, unique};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 /// The day the imported loans' balances are as of, and the calendar starts.
@@ -25,31 +21,9 @@ fn next(day: NaiveDate) -> NaiveDate {
     day.checked_add_days(Days::new(1)).unwrap()
 }
 
-/// Exact interest on `principal` cents at `rate` % actual/365 from `from` to `to`.
-fn exact(principal: i64, rate: &str, from: &str, to: &str) -> Decimal {
-    accrual::accrue(
-        Money::from_minor(principal, Currency::USD),
-        AnnualRate::parse_percent(rate).unwrap(),
-        DayCount::Actual365Fixed,
-        date(from),
-        date(to),
-        &[],
-    )
-    .unwrap()
-    .interest_exact
-}
-
-/// `amount` rounded half-up to cents, as the engine rounds interest.
-fn rounded(amount: Decimal) -> i64 {
-    accrual::ACCRUAL_ROUNDING
-        .round_money(amount, Currency::USD)
-        .unwrap()
-        .to_minor()
-}
-
 /// Interest on `principal` cents at `rate` % from `from` to `to`, rounded to cents.
 fn interest_cents(principal: i64, rate: &str, from: &str, to: &str) -> i64 {
-    rounded(exact(principal, rate, from, to))
+    to_cents(interest_exact(principal, rate, from, to))
 }
 
 /// The interest recognised on `principal` from [`START`] to `to` when the period to `due`
@@ -57,9 +31,9 @@ fn interest_cents(principal: i64, rate: &str, from: &str, to: &str) -> i64 {
 /// bill's rounding carried (the engine never loses a fraction of a cent).
 fn billed_then_accrued(principal: i64, rate: &str, due: &str, to: &str) -> (i64, i64) {
     let billed = interest_cents(principal, rate, START, due);
-    let since =
-        exact(principal, rate, START, to) - Money::from_minor(billed, Currency::USD).amount();
-    (billed, rounded(since))
+    let since = interest_exact(principal, rate, START, to)
+        - Money::from_minor(billed, Currency::USD).amount();
+    (billed, to_cents(since))
 }
 
 fn host_on(start: &str) -> Host {

@@ -12,10 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
-use lendmath::accrual;
-use lendmath::daycount::DayCount;
 use lendmath::money::{Currency, Money};
-use lendmath::rate::AnnualRate;
 use lendwork_e2e::servicing::*;
 use lendwork_e2e::{Backend, Host, HostConfig, OPERATIONS_KEY};
 use rust_decimal::Decimal;
@@ -32,27 +29,9 @@ fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
 
-/// Interest on `principal` cents at 12 % actual/365 from `from` to `to`, exact (not
-/// rounded), from the money library.
+/// Interest on `principal` cents at 12 % from `from` to `to`, exact.
 fn interest(principal: i64, from: &str, to: &str) -> Decimal {
-    accrual::accrue(
-        Money::from_minor(principal, Currency::USD),
-        AnnualRate::parse_percent("12").unwrap(),
-        DayCount::Actual365Fixed,
-        date(from),
-        date(to),
-        &[],
-    )
-    .unwrap()
-    .interest_exact
-}
-
-/// An exact amount rounded half-up to cents, as bills round accrued interest.
-fn to_cents(exact: Decimal) -> i64 {
-    accrual::ACCRUAL_ROUNDING
-        .round_money(exact, Currency::USD)
-        .unwrap()
-        .to_minor()
+    interest_exact(principal, "12", from, to)
 }
 
 /// `cents` as an exact amount.

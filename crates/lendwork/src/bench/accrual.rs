@@ -9,12 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
-use super::child::ChildHost;
 use super::load;
-use super::origination::HASH_KEY;
 use super::report::Report;
-use super::scenarios::PLATFORM_STORES;
-use super::servicing::{OPERATIONS_KEY, import, keys, post};
+use super::servicing::{OPERATIONS_KEY, import, post, start_host};
 
 /// The business date of the benchmark host (the portfolio's balances are as of March 1).
 const TODAY: &str = "2026-03-05";
@@ -62,19 +59,9 @@ fn count(run: &Value, field: &str) -> Result<u64> {
 
 /// The accrual over portfolios of each of `sizes` loans.
 pub async fn run(report: &mut Report, sizes: &[usize]) -> Result<()> {
-    let keys = keys();
     let mut rates = Vec::new();
     for &size in sizes {
-        let host = ChildHost::start(
-            std::path::Path::new("spin.toml"),
-            PLATFORM_STORES,
-            "spin",
-            &[
-                ("SPIN_VARIABLE_API_KEYS", keys.as_str()),
-                ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
-                ("SPIN_VARIABLE_BUSINESS_DATE", TODAY),
-            ],
-        )?;
+        let host = start_host(TODAY)?;
         let (_, imported) = import(host.address, size).await?;
         let (first, first_took) = drive(host.address, "2026-03-03").await?;
         ensure!(count(&first, "loan_days")? == 3 * size as u64, "{first}");

@@ -32,7 +32,7 @@ const SPREAD_LOANS: usize = 10_000;
 /// Payments to the one loan (it holds its first 24 installments' worth and more).
 const ONE_LOAN_MAX: usize = 1_500;
 
-pub(super) fn keys() -> String {
+fn keys() -> String {
     format!(
         "operations:{OPERATIONS_KEY};applicant:{APPLICANT_KEY};admin:{}",
         origination::ADMIN_KEY
@@ -136,6 +136,21 @@ fn payment(loan: &str, key: String) -> Planned {
     )
 }
 
+/// A benchmark host of the repository's `spin.toml` on SQLite, its business date `today`.
+pub(super) fn start_host(today: &str) -> Result<ChildHost> {
+    let keys = keys();
+    ChildHost::start(
+        std::path::Path::new("spin.toml"),
+        PLATFORM_STORES,
+        "spin",
+        &[
+            ("SPIN_VARIABLE_API_KEYS", keys.as_str()),
+            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
+            ("SPIN_VARIABLE_BUSINESS_DATE", today),
+        ],
+    )
+}
+
 /// Imports the portfolio's first `portfolio` loans ([`row`]) in chunks of [`CHUNK`] rows,
 /// [`CONNECTIONS`] requests at once (as `lendwork loans import` sends a file); the loans'
 /// ids and how long it took.
@@ -177,17 +192,7 @@ pub(super) async fn import(
 /// The servicing scenarios; `payments` spread postings (a quarter of them to one loan),
 /// `portfolio` loans imported.
 pub async fn run(report: &mut Report, payments: usize, portfolio: usize) -> Result<()> {
-    let keys = keys();
-    let host = ChildHost::start(
-        std::path::Path::new("spin.toml"),
-        PLATFORM_STORES,
-        "spin",
-        &[
-            ("SPIN_VARIABLE_API_KEYS", keys.as_str()),
-            ("SPIN_VARIABLE_IDENTIFIER_HASH_KEY", HASH_KEY),
-            ("SPIN_VARIABLE_BUSINESS_DATE", TODAY),
-        ],
-    )?;
+    let host = start_host(TODAY)?;
     let address = host.address;
 
     let (loans, took) = import(address, portfolio).await?;
