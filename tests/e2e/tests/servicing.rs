@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::NaiveDate;
 use lendmath::money::{Currency, Money};
 use lendwork_e2e::servicing::*;
 use lendwork_e2e::{Backend, Host, HostConfig, OPERATIONS_KEY};
@@ -23,10 +22,6 @@ const TODAY: &str = "2026-06-30";
 
 fn host_on(date: &str) -> Host {
     Host::start(HostConfig::platform().env("SPIN_VARIABLE_BUSINESS_DATE", date))
-}
-
-fn date(text: &str) -> NaiveDate {
-    text.parse().unwrap()
 }
 
 /// Interest on `principal` cents at 12 % from `from` to `to`, exact.
